@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* decoder.c - exporter table, record batches, sequence accounting, dispatch */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "flow/flow_int.h"
+
+static const char *const err_names[FE__COUNT] = {
+	[FE_OK] = "ok",
+	[FE_SHORT] = "short_packet",
+	[FE_VERSION] = "bad_version",
+	[FE_LENGTH] = "bad_length",
+	[FE_SET_LENGTH] = "bad_set_length",
+	[FE_TEMPLATE_BAD] = "bad_template",
+	[FE_TEMPLATE_LIMIT] = "template_limit",
+	[FE_NO_TEMPLATE] = "no_template",
+	[FE_PENDING_LIMIT] = "pending_limit",
+	[FE_PENDING_EXPIRED] = "pending_expired",
+	[FE_RECORD] = "bad_record",
+	[FE_SAMPLE] = "bad_sample",
+	[FE_EXPORTER_LIMIT] = "exporter_limit",
+	[FE_NOT_ALLOWED] = "exporter_not_allowed",
+	[FE_NOMEM] = "out_of_memory",
+};
+
+const char *flow_err_name(enum flow_err e)
+{
+	return (unsigned)e < FE__COUNT && err_names[e] ? err_names[e] : "unknown";
+}
+
+const char *flow_proto_name(enum flow_proto p)
+{
+	switch (p) {
+	case FLOW_PROTO_NF5: return "nf5";
+	case FLOW_PROTO_NF9: return "nf9";
+	case FLOW_PROTO_IPFIX: return "ipfix";
+	case FLOW_PROTO_SFLOW5: return "sflow5";
+	default: return "none";
+	}
+}
+
+enum flow_proto flow_proto_parse(const char *s)
+{
+	static const struct { const char *name; enum flow_proto p; } t[] = {
+		{ "nf5", FLOW_PROTO_NF5 }, { "netflow5", FLOW_PROTO_NF5 },
+		{ "v5", FLOW_PROTO_NF5 }, { "nf9", FLOW_PROTO_NF9 },
+		{ "netflow9", FLOW_PROTO_NF9 }, { "v9", FLOW_PROTO_NF9 },
+		{ "ipfix", FLOW_PROTO_IPFIX }, { "sflow5", FLOW_PROTO_SFLOW5 },
+		{ "sflow", FLOW_PROTO_SFLOW5 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcasecmp(s, t[i].name))
+			return t[i].p;
+	return FLOW_PROTO_NONE;
+}
+
+enum flow_proto flow_proto_detect(const uint8_t *p, size_t len)
+{
+	uint16_t v;
+
+	if (len < 4)
+		return FLOW_PROTO_NONE;
+	v = (uint16_t)(p[0] << 8 | p[1]);
+	if (v == 5)
+		return FLOW_PROTO_NF5;
+	if (v == 9)
+		return FLOW_PROTO_NF9;
+	if (v == 10)
+		return FLOW_PROTO_IPFIX;
+	/* sFlow: 32-bit version 5, then address type 1 or 2 */
+	if (len >= 8 && p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 5 &&
+	    p[4] == 0 && p[5] == 0 && p[6] == 0 && (p[7] == 1 || p[7] == 2))
+		return FLOW_PROTO_SFLOW5;
+	return FLOW_PROTO_NONE;
+}
+
+#define DEF(field, v) do { if (!d->cfg.field) d->cfg.field = (v); } while (0)
+
+struct flow_decoder *flow_decoder_new(const struct flow_decoder_cfg *cfg,
+				      flow_sink_fn sink, void *arg)
+{
+	struct flow_decoder *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	if (cfg)
+		d->cfg = *cfg;
+	DEF(max_exporters, 4096);
+	DEF(max_templates, 1024);
+	DEF(max_fields, 512);
+	DEF(pending_bytes, 256 * 1024);
+	DEF(pending_max_age_ms, 60000);
+	DEF(batch, 256);
+	DEF(default_sampling, 1);
+	d->sink = sink;
+	d->sink_arg = arg;
+	d->extra_cap = (size_t)d->cfg.batch * 4 + FLOW_MAX_EXTRA_PER_REC;
+	d->batch = calloc(d->cfg.batch, sizeof(*d->batch));
+	d->extra = calloc(d->extra_cap, sizeof(*d->extra));
+	if (!d->batch || !d->extra || hmap_init(&d->exporters, 64) < 0) {
+		flow_decoder_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void flow_decoder_free(struct flow_decoder *d)
+{
+	struct hmap_iter it;
+	struct hmap_node *n, *next;
+
+	if (!d)
+		return;
+	if (d->exporters.buckets) {
+		for (n = hmap_iter_first(&d->exporters, &it); n; n = next) {
+			struct flow_exporter *e = hmap_entry(n, struct flow_exporter, node);
+
+			next = hmap_iter_next(&d->exporters, &it);
+			if (e->ops && e->ops->free)
+				e->ops->free(e->state);
+			free(e);
+		}
+		hmap_destroy(&d->exporters);
+	}
+	free(d->batch);
+	free(d->extra);
+	free(d);
+}
+
+static uint64_t exporter_hash(const struct ip_addr *a, enum flow_proto p, uint32_t dom)
+{
+	return hash_bytes(a, sizeof(*a), ((uint64_t)p << 32) | dom);
+}
+
+struct flow_exporter *flow_exporter_get(struct flow_decoder *d,
+					const struct ip_addr *addr,
+					enum flow_proto proto, uint32_t domain)
+{
+	uint64_t h = exporter_hash(addr, proto, domain);
+	struct hmap_node *n;
+	struct flow_exporter *e;
+
+	for (n = hmap_first_with(&d->exporters, h); n; n = hmap_next_with(n)) {
+		e = hmap_entry(n, struct flow_exporter, node);
+		if (e->proto == proto && e->domain == domain && ip_addr_eq(&e->addr, addr))
+			return e;
+	}
+	if (hmap_count(&d->exporters) >= d->cfg.max_exporters) {
+		d->tot.errors[FE_EXPORTER_LIMIT]++;
+		return NULL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		d->tot.errors[FE_NOMEM]++;
+		return NULL;
+	}
+	e->addr = *addr;
+	e->proto = proto;
+	e->domain = domain;
+	e->st.first_seen_ms = d->now_ms;
+	hmap_insert(&d->exporters, &e->node, h);
+	return e;
+}
+
+void flow_batch_flush(struct flow_decoder *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nbatch; i++) {
+		if (d->batch[i].type == FLOW_REC_COUNTERS)
+			d->tot.counters++;
+		else
+			d->tot.flows++;
+	}
+	if (d->nbatch && d->sink)
+		d->sink(d->sink_arg, d->batch, d->nbatch);
+	d->nbatch = 0;
+	d->nextra = 0;
+}
+
+struct flow_rec *flow_rec_new(struct flow_decoder *d, const struct flow_exporter *e)
+{
+	struct flow_rec *r;
+
+	if (d->nbatch == d->cfg.batch ||
+	    d->extra_cap - d->nextra < FLOW_MAX_EXTRA_PER_REC)
+		flow_batch_flush(d);
+	r = &d->batch[d->nbatch++];
+	memset(r, 0, sizeof(*r));
+	r->type = FLOW_REC_FLOW;
+	r->proto_version = (uint8_t)e->proto;
+	r->exporter = e->addr;
+	r->domain = e->domain;
+	r->sampling_rate = d->cfg.default_sampling;
+	return r;
+}
+
+void flow_rec_drop(struct flow_decoder *d, struct flow_rec *r)
+{
+	if (d->nbatch && r == &d->batch[d->nbatch - 1]) {
+		d->nextra -= r->n_extra;
+		d->nbatch--;
+	}
+}
+
+int flow_rec_add_extra(struct flow_decoder *d, struct flow_rec *r,
+		       uint32_t enterprise, uint16_t id,
+		       const uint8_t *data, uint16_t len)
+{
+	struct flow_extra *x;
+
+	if (r->n_extra >= FLOW_MAX_EXTRA_PER_REC || d->nextra >= d->extra_cap)
+		return -1;
+	x = &d->extra[d->nextra++];
+	if (!r->n_extra)
+		r->extra = x;
+	x->enterprise = enterprise;
+	x->id = id;
+	x->len = len;
+	x->data = data;
+	r->n_extra++;
+	return 0;
+}
+
+void flow_seq_account(struct flow_exp_stats *st, struct flow_seq *s,
+		      uint32_t seq, uint32_t count, uint32_t max_gap)
+{
+	int64_t diff;
+
+	if (!s->init) {
+		s->init = true;
+		s->next = seq + count;
+		return;
+	}
+	diff = (int32_t)(seq - s->next);
+	if (diff == 0) {
+		s->next = seq + count;
+	} else if (diff > 0 && diff < (int64_t)max_gap) {
+		st->seq_lost += (uint64_t)diff;
+		s->next = seq + count;
+	} else if (diff < 0 && -diff < (int64_t)max_gap) {
+		/* late packet: it was counted lost when the gap was seen */
+		st->seq_out_of_order++;
+		if (st->seq_lost >= count)
+			st->seq_lost -= count;
+	} else {
+		st->seq_restarts++;
+		s->next = seq + count;
+	}
+}
+
+enum flow_err flow_decode(struct flow_decoder *d, const struct flow_pkt *p,
+			  enum flow_proto force)
+{
+	struct cursor c = cur_init(p->data, p->len);
+	enum flow_proto proto = force ? force : flow_proto_detect(p->data, p->len);
+	enum flow_err err;
+
+	d->tot.packets++;
+	d->now_ms = p->recv_ms;
+	d->pkt = p;
+	switch (proto) {
+	case FLOW_PROTO_NF5:
+		err = nf5_decode(d, &c);
+		break;
+	case FLOW_PROTO_NF9:
+		err = nf9_decode(d, &c);
+		break;
+	case FLOW_PROTO_IPFIX:
+		err = ipfix_decode(d, &c);
+		break;
+	case FLOW_PROTO_SFLOW5:
+		err = sflow_decode(d, &c);
+		break;
+	default:
+		err = p->len < 4 ? FE_SHORT : FE_VERSION;
+		d->tot.errors[err]++;
+		break;
+	}
+	flow_batch_flush(d);
+	d->pkt = NULL;
+	return err;
+}
+
+void flow_decoder_tick(struct flow_decoder *d, int64_t now_ms)
+{
+	struct hmap_iter it;
+	struct hmap_node *n;
+
+	d->now_ms = now_ms;
+	for (n = hmap_iter_first(&d->exporters, &it); n; n = hmap_iter_next(&d->exporters, &it)) {
+		struct flow_exporter *e = hmap_entry(n, struct flow_exporter, node);
+
+		if (e->ops && e->ops->tick)
+			e->ops->tick(d, e, now_ms);
+	}
+	flow_batch_flush(d);
+}
+
+void flow_decoder_flush(struct flow_decoder *d)
+{
+	struct hmap_iter it;
+	struct hmap_node *n;
+
+	for (n = hmap_iter_first(&d->exporters, &it); n; n = hmap_iter_next(&d->exporters, &it)) {
+		struct flow_exporter *e = hmap_entry(n, struct flow_exporter, node);
+
+		if (e->ops && e->ops->flush)
+			e->ops->flush(d, e);
+	}
+	flow_batch_flush(d);
+}
+
+void flow_decoder_totals(const struct flow_decoder *d, struct flow_totals *t)
+{
+	struct hmap_iter it;
+	struct hmap_node *n;
+	int i;
+
+	*t = d->tot;
+	t->records = 0;
+	t->exporters = hmap_count(&d->exporters);
+	for (n = hmap_iter_first(&d->exporters, &it); n; n = hmap_iter_next(&d->exporters, &it)) {
+		const struct flow_exporter *e = hmap_entry(n, struct flow_exporter, node);
+
+		t->records += e->st.records;
+		for (i = 0; i < FE__COUNT; i++)
+			t->errors[i] += e->st.errors[i];
+	}
+}
+
+void flow_decoder_foreach(const struct flow_decoder *d, flow_exp_fn fn, void *arg)
+{
+	struct hmap_iter it;
+	struct hmap_node *n;
+
+	for (n = hmap_iter_first(&d->exporters, &it); n; n = hmap_iter_next(&d->exporters, &it)) {
+		const struct flow_exporter *e = hmap_entry(n, struct flow_exporter, node);
+
+		fn(arg, &e->addr, e->proto, e->domain, &e->st);
+	}
+}
