@@ -195,6 +195,7 @@ struct flow_rec *flow_rec_new(struct flow_decoder *d, const struct flow_exporter
 	r->exporter = e->addr;
 	r->domain = e->domain;
 	r->sampling_rate = d->cfg.default_sampling;
+	r->recv_ms = d->now_ms;
 	return r;
 }
 

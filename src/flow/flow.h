@@ -75,6 +75,8 @@ struct flow_rec {
 	uint32_t domain;		/* source id / observation domain /
 					   engine type<<8|id / sFlow sub-agent */
 	int64_t time_start_ms, time_end_ms;	/* UTC ms since the epoch */
+	int64_t recv_ms;		/* arrival of the export packet (always set) */
+	int64_t export_ms;		/* the export header's time, when it has one */
 	struct ip_addr src, dst, next_hop, bgp_next_hop;
 	uint16_t src_port, dst_port;
 	uint8_t tcp_flags, tos, icmp_type, icmp_code;
