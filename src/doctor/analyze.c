@@ -220,7 +220,7 @@ static bool pick_neighbour(const struct dr_snap *s, const struct nl_ifaddr *a, s
 			}
 	*out = p.addr;
 	for (j = 0; j < 8; j++) {
-		for (k = 15; ; k--) {	/* +1 with carry */
+		for (k = bits / 8 - 1; ; k--) {	/* +1 with carry */
 			if (++out->a[k] != 0 || k == 0)
 				break;
 		}

@@ -272,6 +272,10 @@ jumped:
 		if (e != -EAGAIN) {
 			res->rule = r;
 			res->err = e;
+			/* Without custom rules the kernel merges local into main
+			 * and reports local routes as found in main. */
+			if (fam == 4 && !s->custom_rules && res->table == RT_TABLE_LOCAL)
+				res->table = RT_TABLE_MAIN;
 			return e;
 		}
 	}
