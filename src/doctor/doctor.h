@@ -179,7 +179,7 @@ int dr_snap_save(const char *dir, char *err, size_t errlen);
 /* A trace of the model's decisions, for `doctor explain`. */
 #define DR_TRACE_LINES 96
 struct dr_trace {
-	char line[DR_TRACE_LINES][240];
+	char line[DR_TRACE_LINES][400];
 	unsigned n;
 	unsigned dropped;
 };
