@@ -13,6 +13,7 @@ candidate), gateway and preferred source. Error texts are never compared.
 
 usage: doctor_diff.py WANSCOPE PREFIX [CONFIGS] [QUERIES] [SEED]
 """
+import concurrent.futures
 import json
 import random
 import subprocess
@@ -217,9 +218,10 @@ def main():
             if model.returncode or len(mlines) != len(qs):
                 print("config %d: doctor route failed: %s" % (n, model.stderr.strip()))
                 return 1
-            for q, ml in zip(qs, mlines):
+            with concurrent.futures.ThreadPoolExecutor(4) as ex:
+                krs = list(ex.map(lambda q: run(["ip", "-n", ns, "-j", "route", "get"] + q.split()), qs))
+            for q, ml, kr in zip(qs, mlines, krs):
                 m = json.loads(ml)
-                kr = run(["ip", "-n", ns, "-j", "route", "get"] + q.split())
                 k = json.loads(kr.stdout)[0] if kr.returncode == 0 and kr.stdout.strip() else None
                 total += 1
                 if " iif " in q:
