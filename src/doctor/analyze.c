@@ -149,6 +149,9 @@ static void add_finding(struct dr_findings *out, const char *ifname, const struc
 		if (!strcmp(f->iface, ifname) && ip_addr_eq(&f->addr, a)) {
 			size_t l = strlen(f->reason);
 
+			if (!strcmp(f->kind, kind))
+				return;	/* one reason per kind is enough */
+
 			if (sev > f->sev) {
 				char old[sizeof(f->reason)];
 

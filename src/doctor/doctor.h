@@ -273,7 +273,7 @@ struct dr_finding {
 	struct ip_addr addr;
 	enum dr_sev sev;
 	char kind[24];		/* rp_filter, asymmetric, no_route, arp_flux, ... */
-	char reason[300];
+	char reason[600];
 };
 
 #define DR_MAX_FINDINGS 1024

@@ -679,6 +679,7 @@ static int sysctl_pair(struct dr_snap *s, const char *name, const char *val, con
 		       unsigned lineno, char *err, size_t errlen)
 {
 	static const char conf[] = "net.ipv4.conf.";
+	const char *full = name;
 	char ifname[IF_NAMESIZE + 1], *p;
 	const char *key, *dot;
 	int *slot = NULL;
@@ -719,7 +720,7 @@ static int sysctl_pair(struct dr_snap *s, const char *name, const char *val, con
 	v = strtol(val, &end, 10);
 	if (errno || end == val || *end || v < 0 || v > 1000000)
 		return err_set(err, errlen, "%s: line %u: %s: '%.32s' is not a number",
-			       what, lineno, name, val);
+			       what, lineno, full, val);
 	*slot = (int)v;
 	s->sysctl_known = true;
 	return 0;
