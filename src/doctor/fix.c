@@ -775,9 +775,21 @@ static int item_from_json(const json_t *j, struct fix_item *it)
 	return -1;
 }
 
-static int apply_plan(const struct dr_snap *s, struct fix_plan *p, struct fix_state *st,
-		      const char *state_path)
+static void apply_report(json_t *out, const char *res, const char *cmd, const char *why)
 {
+	if (out)
+		json_array_append_new(out, json_pack("{s:s,s:s,s:s}", "command", cmd, "result", res,
+						     "error", why ? why : ""));
+	else if (why)
+		printf("%-8s %s: %s\n", res, cmd, why);
+	else
+		printf("%-8s %s\n", res, cmd);
+}
+
+static int apply_plan(const struct dr_snap *s, struct fix_plan *p, struct fix_state *st,
+		      const char *state_path, bool json)
+{
+	json_t *out = json ? json_array() : NULL;
 	json_t *items = json_object_get(st->root, "items"), *tables = json_object_get(st->root, "tables");
 	char cmd[400], err[300];
 	size_t i, added = 0;
@@ -796,7 +808,7 @@ static int apply_plan(const struct dr_snap *s, struct fix_plan *p, struct fix_st
 
 		item_iproute2(s, it, false, cmd, sizeof(cmd));
 		if (it->present) {
-			printf("present  %s\n", cmd);
+			apply_report(out, "present", cmd, NULL);
 			continue;
 		}
 		if (it->kind == FIX_ROUTE)
@@ -806,15 +818,15 @@ static int apply_plan(const struct dr_snap *s, struct fix_plan *p, struct fix_st
 		else
 			e = sysctl_conf_write_int(4, it->iface, it->key, it->value);
 		if (e == -EEXIST) {
-			printf("present  %s\n", cmd);
+			apply_report(out, "present", cmd, NULL);
 			continue;
 		}
 		if (e < 0) {
-			printf("FAILED   %s: %s\n", cmd, strerror(-e));
+			apply_report(out, "FAILED", cmd, strerror(-e));
 			rc = -1;
 			continue;
 		}
-		printf("added    %s\n", cmd);
+		apply_report(out, "added", cmd, NULL);
 		json_array_append_new(items, item_json(s, it));
 		added++;
 	}
@@ -823,9 +835,18 @@ static int apply_plan(const struct dr_snap *s, struct fix_plan *p, struct fix_st
 		fprintf(stderr, "wanscope doctor fix: %s\n", err);
 		rc = -1;
 	}
-	printf("%zu change%s applied%s%s\n", added, added == 1 ? "" : "s",
-	       added ? "; undo with: wanscope doctor fix --undo --state " : "",
-	       added ? state_path : "");
+	if (out) {
+		json_t *root = json_pack("{s:o,s:I,s:s}", "applied", out, "added", (json_int_t)added,
+					 "state", state_path);
+
+		json_dumpf(root, stdout, JSON_COMPACT);
+		putchar('\n');
+		json_decref(root);
+	} else {
+		printf("%zu change%s applied%s%s\n", added, added == 1 ? "" : "s",
+		       added ? "; undo with: wanscope doctor fix --undo --state " : "",
+		       added ? state_path : "");
+	}
 	return rc;
 }
 
@@ -1072,11 +1093,20 @@ int dr_cmd_fix(int argc, char **argv)
 		json_decref(root);
 		goto out;
 	}
+	if (p->n == 0 && apply && json) {
+		printf("{\"applied\":[],\"added\":0}\n");
+		goto out;
+	}
 	if (p->n == 0) {
 		printf("wanscope doctor fix: nothing to change%s.\n",
 		       p->nnotes ? "" : ": no problem found that policy routing fixes");
 		for (i = 0; i < p->nnotes; i++)
 			printf("note: %s\n", p->notes[i]);
+		goto out;
+	}
+	if (apply && json) {
+		if (apply_plan(&s, p, &st, o.state, true) < 0)
+			rc = EXIT_FAIL;
 		goto out;
 	}
 	printf("# wanscope doctor fix for %s: each interface answers for its own addresses\n",
@@ -1098,7 +1128,7 @@ int dr_cmd_fix(int argc, char **argv)
 	for (i = 0; i < p->nnotes; i++)
 		printf("# note: %s\n", p->notes[i]);
 	if (apply) {
-		if (apply_plan(&s, p, &st, o.state) < 0)
+		if (apply_plan(&s, p, &st, o.state, false) < 0)
 			rc = EXIT_FAIL;
 	} else if (fmt == FMT_IPROUTE2) {
 		for (i = 0; i < p->n; i++) {

@@ -118,4 +118,15 @@ cmp -s "$TMP/before" "$TMP/after-undo" || { diff "$TMP/before" "$TMP/after-undo"
 [ -e "$TMP/state.json" ] && fail "state file left behind"
 ping_ok 172.16.5.4 && fail "172.16.5.4 answers after --undo"
 echo "undo: state restored byte for byte"
+
+# 8. the loose alternative: ICMP answers, rp_filter becomes 2 on eth1-eth3 only; undo restores it
+ip netns exec $S "$W" doctor fix --apply --loose --json --state "$TMP/state.json" >"$TMP/loose.json" || fail "--loose"
+jq -e '.added == 3 and all(.applied[]; .command | test("rp_filter=2"))' "$TMP/loose.json" >/dev/null ||
+	fail "loose plan: $(cat "$TMP/loose.json")"
+ping_ok 172.16.6.4 || fail "no answer with loose rp_filter"
+[ "$(ip netns exec $S sysctl -n net.ipv4.conf.eth0.rp_filter)" = 1 ] || fail "--loose touched eth0"
+ip netns exec $S "$W" doctor fix --undo --json --state "$TMP/state.json" >/dev/null || fail "--undo (loose)"
+dumps $S "$TMP/after-undo2"
+cmp -s "$TMP/before" "$TMP/after-undo2" || { diff "$TMP/before" "$TMP/after-undo2"; fail "loose undo is not exact"; }
+echo "loose: answers with rp_filter=2, undone exactly"
 echo PASS
