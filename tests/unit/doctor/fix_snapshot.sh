@@ -25,8 +25,9 @@ jq -e '(.predicted_findings | length) == 3 and all(.predicted_findings[]; .sever
 # usage errors
 "$W" doctor fix --format xml 2>/dev/null && exit 1
 "$W" doctor fix --apply --snapshot "$D/fourif" 2>/dev/null && exit 1
-"$W" doctor check --snapshot "$D/nonexistent" 2>/dev/null; [ $? = 2 ] || exit 1
-"$W" doctor explain --snapshot "$D/fourif" 2>/dev/null; [ $? = 2 ] || exit 1
-"$W" doctor explain --snapshot "$D/fourif" --to 172.16.5.4 --from 10.8.0.4 --json |
+rc=0; "$W" doctor check --snapshot "$D/nonexistent" 2>/dev/null || rc=$?; [ $rc = 2 ]
+rc=0; "$W" doctor explain --snapshot "$D/fourif" 2>/dev/null || rc=$?; [ $rc = 2 ]
+rc=0; "$W" doctor check --snapshot "$D/fourif" >/dev/null || rc=$?; [ $rc = 1 ]
+{ "$W" doctor explain --snapshot "$D/fourif" --to 172.16.5.4 --from 10.8.0.4 --json || true; } |
 	jq -e '.verdict == {"icmp":"dropped","tcp":"dropped","tcp_reason":"rp_filter","filter":"","ingress":"eth1","egress":null}' >/dev/null
 echo ok
