@@ -410,6 +410,15 @@ static int make_plan(const struct dr_snap *s, const struct fix_opts *o, const st
 		struct fix_iface *fi;
 		json_t *tv;
 
+		if (l && f->addr.family == 6 && strcmp(f->kind, "arp_flux")) {
+			for (k = 0; k < p->nnotes; k++)
+				if (!strncmp(p->notes[k], "IPv6", 4))
+					break;
+			if (k == p->nnotes)
+				plan_note(p, "IPv6 findings (e.g. %s on %s) are not fixed automatically: add a table per interface and `ip -6 rule add from ADDR lookup TABLE` by hand",
+				  dr_addr_str(&f->addr), f->iface);
+			continue;
+		}
 		if (!l || f->addr.family != 4)
 			continue;
 		if (shares_subnet(s, l->l.ifindex)) {
