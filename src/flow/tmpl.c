@@ -742,7 +742,7 @@ static inline void put_addr(struct flow_rec *r, const struct tmpl_op *o,
  * caller has taken from the record through the cursor (sequential
  * programs) or which the compiler proved lie inside the record (fixed).
  */
-static inline void op_apply(struct flow_decoder *d, struct flow_rec *r,
+static inline __attribute__((always_inline)) void op_apply(struct flow_decoder *d, struct flow_rec *r,
 			    struct rec_scratch *s, const struct tmpl_msg *m,
 			    const struct tmpl_op *o, const uint8_t *p, unsigned len)
 {
