@@ -782,7 +782,7 @@ static inline __attribute__((always_inline)) void op_apply(struct flow_decoder *
 		r->icmp_code = (uint8_t)v;
 		break;
 	case OP_T_SEC:
-		put_time(r, o, (int64_t)rd_uint(p, len) * 1000);
+		put_time(r, o, (int64_t)(rd_uint(p, len) * 1000u));	/* wraps, never UB */
 		return;
 	case OP_T_MS:
 		put_time(r, o, (int64_t)rd_uint(p, len));
@@ -856,10 +856,10 @@ static void rec_post(struct flow_decoder *d, struct tmpl_cache *tc,
 				(void)flow_rec_add_extra(d, r, 0, k ? 21 : 22,
 							 s->up_p[k], s->up_len[k]);
 			} else if (k) {
-				r->time_end_ms = base + (int64_t)s->up[k];
+				r->time_end_ms = (int64_t)((uint64_t)base + s->up[k]);
 				flow_set(r, FF_TIME_END);
 			} else {
-				r->time_start_ms = base + (int64_t)s->up[k];
+				r->time_start_ms = (int64_t)((uint64_t)base + s->up[k]);
 				flow_set(r, FF_TIME_START);
 			}
 		}
@@ -966,7 +966,8 @@ static bool opt_rate(const struct opt_vals *ov, uint32_t *rate)
 	else if (n_of_n)
 		*rate = rate_clamp((ov->population + ov->size / 2) / ov->size);
 	else if (prob)
-		*rate = rate_clamp((uint64_t)(1.0 / ov->probability + 0.5));
+		*rate = 1.0 / ov->probability >= (double)UINT32_MAX ? UINT32_MAX :
+			rate_clamp((uint64_t)(1.0 / ov->probability + 0.5));
 	else
 		return false;
 	return true;

@@ -513,14 +513,24 @@ static void test_options_sampling(void **state)
 	static const unsigned n_of_n[][2] = {
 		{ 304, 2 }, { 305, 4 }, { 309, 4 }, { 310, 4 },
 	};
+	static const unsigned prob[][2] = { { 304, 1 }, { 311, 8 } };
 	static const unsigned data[][2] = { { 8, 4 }, { 302, 4 } };
 	struct fx *f = fx_new(NULL);
+	double p = 0.001;
+	uint64_t pbits;
 	size_t s;
 
 	(void)state;
+	memcpy(&pbits, &p, 8);
 	pb_ipfix_hdr(&f->p, SECS, 0, 1);
 	opt_tmpl(&f->p, 400, 3, count_based);
 	opt_tmpl(&f->p, 401, 4, n_of_n);
+	opt_tmpl(&f->p, 402, 2, prob);
+	s = pb_set_begin(&f->p, 402);
+	pb_u32(&f->p, 10);
+	pb_u8(&f->p, 4);	/* uniform probabilistic */
+	pb_u64(&f->p, pbits);
+	pb_set_end(&f->p, s);
 	tmpl_set(&f->p, 256, 2, data);
 	s = pb_set_begin(&f->p, 400);
 	pb_u32(&f->p, 7);
@@ -542,13 +552,16 @@ static void test_options_sampling(void **state)
 	pb_u32(&f->p, 8);
 	pb_ip4(&f->p, 10, 0, 0, 3);
 	pb_u32(&f->p, 9);
+	pb_ip4(&f->p, 10, 0, 0, 5);
+	pb_u32(&f->p, 10);
 	pb_set_end(&f->p, s);
 	assert_int_equal(fx_send(f, 1), FE_OK);
-	assert_int_equal(f->s->n, 3);
+	assert_int_equal(f->s->n, 4);
 	assert_int_equal(f->s->r[0].sampling_rate, 100);
 	assert_int_equal(f->s->r[0].sampler_id, 7);
 	assert_int_equal(f->s->r[1].sampling_rate, 256);
 	assert_int_equal(f->s->r[2].sampling_rate, 1);
+	assert_int_equal(f->s->r[3].sampling_rate, 1000);
 	/* another domain of the same exporter: its own sampler table */
 	pb_ipfix_hdr(&f->p, SECS, 0, 2);
 	tmpl_set(&f->p, 256, 2, data);
@@ -557,7 +570,7 @@ static void test_options_sampling(void **state)
 	pb_u32(&f->p, 7);
 	pb_set_end(&f->p, s);
 	assert_int_equal(fx_send(f, 2), FE_OK);
-	assert_int_equal(f->s->r[3].sampling_rate, 1);
+	assert_int_equal(f->s->r[4].sampling_rate, 1);
 	assert_int_equal(t_err_total(f->d), 0);
 	fx_free(f);
 }
