@@ -50,9 +50,10 @@
 #define SFLOW_MAX_SOURCES 4096		/* tracked sample sources per agent */
 #define SFLOW_DGRAM_MAX_GAP (1u << 16)
 #define SFLOW_SAMPLE_MAX_GAP (1u << 20)
-/* A datagram this many sequence numbers late is a reordered one, not a
- * restart, even though its uptime is older. */
+/* A datagram at most this many sequence numbers and milliseconds of
+ * uptime older than the newest is a reordered one, not a restart. */
 #define SFLOW_REORDER 256
+#define SFLOW_REORDER_MS 60000
 
 #define SFLOW_IF_INTERNAL 0x3fffffffu
 #define SFLOW_IFX_INTERNAL 0xffffffffu
@@ -177,10 +178,13 @@ static void sample_seq(const struct flow_exporter *e, struct sflow_state *s,
 static void datagram_seq(struct flow_exporter *e, struct sflow_state *s,
 			 uint32_t seq, uint32_t uptime)
 {
-	if (s->have_uptime && (int32_t)(uptime - s->uptime) < 0) {
+	int32_t back = (int32_t)(uptime - s->uptime);
+
+	if (s->have_uptime && back < 0) {
 		int32_t late = (int32_t)(seq - e->seq.next);
 
-		if (!(e->seq.init && late < 0 && late > -SFLOW_REORDER)) {
+		if (!(e->seq.init && late < 0 && late > -SFLOW_REORDER &&
+		      back > -SFLOW_REORDER_MS)) {
 			e->st.seq_restarts++;
 			e->seq.init = false;
 			src_clear(s);
