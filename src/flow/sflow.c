@@ -361,6 +361,7 @@ static int rec_ip(struct sample_ctx *x, struct cursor *c, bool v6)
 	return 0;
 }
 
+/* The incoming VLAN; 0 (agents send it for untagged frames) is none. */
 static int rec_switch(struct sample_ctx *x, struct cursor *c)
 {
 	uint32_t src_vlan = cur_u32(c);
@@ -368,8 +369,10 @@ static int rec_switch(struct sample_ctx *x, struct cursor *c)
 	cur_skip(c, 12);		/* src priority, dst vlan, dst priority */
 	if (!cur_ok(c))
 		return -1;
-	x->r->vlan = (uint16_t)src_vlan;
-	flow_set(x->r, FF_VLAN);
+	if (src_vlan && src_vlan < 4096) {
+		x->r->vlan = (uint16_t)src_vlan;
+		flow_set(x->r, FF_VLAN);
+	}
 	return 0;
 }
 

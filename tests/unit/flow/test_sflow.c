@@ -392,7 +392,10 @@ static void test_truncated_header(void **state)
 
 	(void)state;
 	dgram(&p, "192.0.2.1", 0, 1, 5000, 2);
-	flow_sample(&p, 1, 1, 100, 1, 2, 1);
+	flow_sample(&p, 1, 1, 100, 1, 2, 2);
+	sub_open(&p, 1001);		/* VLAN 0: untagged, the tag in the header wins */
+	put32(&p, 0); put32(&p, 0); put32(&p, 0); put32(&p, 0);
+	sub_close(&p);
 	raw_header(&p, 1, 1522, frame_v4, 18 + 20 + 2);	/* 2 bytes of TCP */
 	sub_close(&p);
 	flow_sample(&p, 2, 1, 100, 1, 2, 1);
