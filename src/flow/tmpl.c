@@ -496,7 +496,7 @@ static struct field_spec spec_read(struct cursor *c, bool ipfix)
 	return f;
 }
 
-/* The op for field @f at position @i of a template. */
+/* The op for field @f (@v9_scope: a NetFlow v9 options scope field). */
 static struct tmpl_op op_compile(const struct field_spec *f, bool ipfix,
 				 bool v9_scope, bool has_delta_bytes,
 				 bool has_delta_pkts)
