@@ -347,11 +347,14 @@ int icmpsock_send(struct icmpsock *s, struct icmpsock_tx *tx, unsigned n)
 		for (i = 0; i < k; i++)
 			tx[done + i].sent_ns = now;
 		r = sendmmsg(s->fd, mh, k, 0);
+		/* With IP_RECVERR an ICMP error about an earlier echo is also left
+		 * pending on the socket and fails the next send (or stops a
+		 * batch) once, consuming it: retry once before believing it. */
+		if (r < 0 && errno != EAGAIN && errno != ENOBUFS && errno != EINVAL)
+			r = sendmmsg(s->fd, mh, k, 0);
 		if (r < 0)
 			return done ? (int)done : -errno;
 		done += (unsigned)r;
-		if ((unsigned)r < k)
-			break;
 	}
 	return (int)done;
 }
@@ -633,6 +636,9 @@ int icmpsock_recv(struct icmpsock *s, struct icmpsock_msg *m, unsigned n)
 		h->msg_controllen = sizeof(slot[i].c.buf);
 	}
 	r = recvmmsg(s->fd, mh, n, MSG_DONTWAIT, NULL);
+	/* A pending asynchronous error (see icmpsock_send) fails one call. */
+	if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+		r = recvmmsg(s->fd, mh, n, MSG_DONTWAIT, NULL);
 	if (r < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
 	for (i = 0; i < (unsigned)r; i++) {
