@@ -534,24 +534,24 @@ static void mtr_draw(struct mtr *m)
 	localtime_r(&tnow, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S%z", &tm);
 	wbuf_puts_lit(&b, "\033[H\033[2J");
-	wbuf_printf(&b, "\033[1mwanscope mtr\033[0m  %s -> %s (%s)   %s\r\n", host, m->o.host,
+	wbuf_printf(&b, "\033[1mwanscope mtr\033[0m  %s -> %s (%s)   %s\n", host, m->o.host,
 		    m->dst_str, now);
-	wbuf_printf(&b, "Keys: \033[1mq\033[0muit   round %llu, every %.2f s%s\r\n\r\n",
+	wbuf_printf(&b, "Keys: \033[1mq\033[0muit   round %llu, every %.2f s%s\n\n",
 		    (unsigned long long)m->rounds, (double)m->o.interval_ms / 1000,
 		    m->dest_ttl ? "" : "   (destination not reached yet)");
-	wbuf_printf(&b, "\033[1m%-*s %6s %5s %6s %5s %5s %5s %5s\033[0m\r\n", w + 5, " Host",
+	wbuf_printf(&b, "\033[1m%-*s %6s %5s %6s %5s %5s %5s %5s\033[0m\n", w + 5, " Host",
 		    "Loss%", "Snt", "Last", "Avg", "Best", "Wrst", "StDev");
 	for (t = m->o.first_ttl; t <= top; t++) {
 		const struct mtr_hop *h = &m->hop[t];
 
 		hop_name(m, h, name, sizeof(name));
 		if (!h->recvd)
-			wbuf_printf(&b, "%3u. %-*s %5.1f%% %5llu\r\n", t, w, "(waiting for reply)",
+			wbuf_printf(&b, "%3u. %-*s %5.1f%% %5llu\n", t, w, "(waiting for reply)",
 				    mtr_loss(h), (unsigned long long)h->sent);
 		else {
 			mtr_fmt_row(t, h, name, w, row, sizeof(row));
 			/* The report prefix "  1.|-- " becomes "  1. " on screen. */
-			wbuf_printf(&b, "%3u. %s\r\n", t, row + 8);
+			wbuf_printf(&b, "%3u. %s\n", t, row + 8);
 		}
 	}
 	wbuf_flush(&b, stdout);
