@@ -232,6 +232,51 @@ static void ping_on_reply(struct ping *p, struct icmpsock_msg *m)
 	fflush(stdout);
 }
 
+/* The words iputils ping uses, so output reads (and greps) the same. */
+static const char *ping_err_text(int family, const struct icmpsock_msg *m, char *buf,
+				 size_t len)
+{
+	static const char *const v4u[16] = {
+		"Destination Net Unreachable", "Destination Host Unreachable",
+		"Destination Protocol Unreachable", "Destination Port Unreachable",
+		NULL, "Source Route Failed", "Destination Net Unknown",
+		"Destination Host Unknown", "Source Host Isolated",
+		"Destination Net Prohibited", "Destination Host Prohibited",
+		"Destination Net Unreachable for Type of Service",
+		"Destination Host Unreachable for Type of Service", "Packet filtered",
+		"Precedence Violation", "Precedence Cutoff",
+	};
+	static const char *const v6u[8] = {
+		"No route", "Administratively prohibited", "Beyond scope of source address",
+		"Address unreachable", "Port unreachable", "Source address failed ingress/egress policy",
+		"Reject route to destination", "Error in source routing header",
+	};
+
+	switch (m->kind) {
+	case ICMPSOCK_TIME_EXCEEDED:
+		if (family == AF_INET)
+			return m->code ? "Frag reassembly time exceeded" : "Time to live exceeded";
+		return m->code ? "Time exceeded: Defrag" : "Time exceeded: Hop limit";
+	case ICMPSOCK_UNREACH:
+		if (family == AF_INET && m->code < 16 && v4u[m->code])
+			return v4u[m->code];
+		if (family == AF_INET6 && m->code < 8) {
+			snprintf(buf, len, "Destination unreachable: %s", v6u[m->code]);
+			return buf;
+		}
+		break;
+	case ICMPSOCK_PKT_TOO_BIG:
+		snprintf(buf, len, family == AF_INET ? "Frag needed and DF set (mtu = %u)" :
+			 "Packet too big: mtu=%u", m->info);
+		return buf;
+	case ICMPSOCK_PARAM_PROB:
+		return "Parameter problem";
+	default:
+		break;
+	}
+	return icmpsock_describe(family, m, false, buf, len);
+}
+
 static void ping_on_error(struct ping *p, struct icmpsock_msg *m)
 {
 	char from[IP_ADDR_STRLEN], d[64];
@@ -248,14 +293,9 @@ static void ping_on_error(struct ping *p, struct icmpsock_msg *m)
 	ping_keep(p, m, true, 0);
 	if (p->o.quiet || p->o.json)
 		return;
-	what = icmpsock_describe(p->s.family, m, false, d, sizeof(d));
+	what = ping_err_text(p->s.family, m, d, sizeof(d));
 	ip_addr_fmt(&m->from, from);
-	if (m->kind == ICMPSOCK_LOCAL_ERR)
-		printf("From %s icmp_seq=%u %s\n", from, m->seq, what);
-	else
-		printf("From %s icmp_seq=%u %c%s\n", from, m->seq,
-		       what[0] >= 'a' && what[0] <= 'z' ? what[0] - 'a' + 'A' : what[0],
-		       what + 1);
+	printf("From %s icmp_seq=%u %s\n", from, m->seq, what);
 	fflush(stdout);
 }
 

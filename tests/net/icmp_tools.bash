@@ -50,9 +50,12 @@ as_user "$W" ping $F --json -c 2 -i 0.1 "$D" >"$out/ping.json"
 # TTL 2 expires at r2: the error queue names it.
 as_user "$W" ping $F -c 1 -t 2 -W 2 "$D" >"$out/ping-ttl" 2>&1
 rc=$?
-grep -q "^From $R2 icmp_seq=1 Time to live exceeded" "$out/ping-ttl" && [ $rc = 1 ] &&
+grep -Eq "^From $R2 icmp_seq=1 Time (to live exceeded|exceeded: Hop limit)" "$out/ping-ttl" && [ $rc = 1 ] &&
 	ok "ping -t 2: time exceeded from r2, exit 1" ||
 	bad "ping -t 2 (exit $rc): $(cat "$out/ping-ttl")"
+sys=$(ip netns exec "$NS_C" ping $F -c 1 -t 2 -W 2 "$D" 2>&1 | grep '^From')
+[ "$sys" = "$(grep '^From' "$out/ping-ttl")" ] && ok "ping -t 2 line as iputils: $sys" ||
+	bad "iputils says '$sys'"
 
 # --- traceroute: r1, r2, destination, as Debian's traceroute -I sees them.
 as_user "$W" traceroute $F -I -n -w 2 "$D" >"$out/tr" 2>&1
