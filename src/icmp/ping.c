@@ -58,7 +58,8 @@ static void ping_usage(FILE *f)
 "Options:\n"
 "  -4, -6            use IPv4 / IPv6 (default: as HOST resolves, IPv4 first)\n"
 "  -c COUNT          stop after sending COUNT requests (default: until ^C)\n"
-"  -i INTERVAL       seconds between requests (default 1; e.g. 0.2, 50ms)\n"
+"  -i INTERVAL       seconds between requests (default 1, at least 0.002;\n"
+"                    e.g. 0.2, 50ms)\n"
 "  -s SIZE           payload bytes (default 56; the ICMP packet is SIZE+8)\n"
 "  -t TTL            IP TTL / IPv6 hop limit of the requests (default: system)\n"
 "  -W TIMEOUT        seconds to wait for outstanding replies after the last\n"
@@ -111,6 +112,12 @@ int ping_parse_args(int argc, char **argv, struct ping_opts *o)
 		case 'i':
 			if (opt_duration_ms("ping: -i", optarg, &o->interval_ms) < 0)
 				return -1;
+			/* iputils' floor for users: no accidental floods. */
+			if (o->interval_ms < 2) {
+				fprintf(stderr, "wanscope: ping: -i: '%s' is below 0.002 s\n",
+					optarg);
+				return -1;
+			}
 			break;
 		case 's':
 			if (opt_u32("ping: -s", optarg, 0, ICMPSOCK_MAX_PAYLOAD, &o->size) < 0)

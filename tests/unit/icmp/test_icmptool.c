@@ -118,6 +118,7 @@ static void test_ping_args(void **state)
 	char *a6[] = { "ping", "--bogus", "h", NULL };
 	char *a7[] = { "ping", "-w", "0", "h", NULL };
 	char *a8[] = { "ping", "h", NULL };
+	char *a9[] = { "ping", "-i", "1ms", "h", NULL };
 
 	(void)state;
 	assert_int_equal(ping_parse_args(19, a1, &o), 0);
@@ -133,6 +134,7 @@ static void test_ping_args(void **state)
 	assert_int_equal(ping_parse_args(3, a5, &o), -1);
 	assert_int_equal(ping_parse_args(3, a6, &o), -1);
 	assert_int_equal(ping_parse_args(4, a7, &o), -1);
+	assert_int_equal(ping_parse_args(4, a9, &o), -1);
 	assert_int_equal(ping_parse_args(2, a8, &o), 0);
 	assert_true(o.count == 0 && o.interval_ms == 1000 && o.size == 56 && o.ttl == 0);
 	assert_int_equal(o.family, AF_UNSPEC);
