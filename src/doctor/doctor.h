@@ -95,6 +95,7 @@ struct dr_snap {
 	struct dr_nft_rule *nft;
 	size_t nnft;
 	bool nft_known;		/* the ruleset was read (maybe empty) */
+	bool skip_nft;		/* live: do not run nft (route lookups only) */
 	struct dr_note notes[DR_MAX_NOTES];
 	size_t nnotes;
 	/* FIB index, built by dr_snap_index() */
@@ -250,6 +251,7 @@ struct dr_route_res {
 	struct dr_fib_res fib;
 	struct dr_rp_res rp;	/* input: the reverse-path check */
 	bool rp_done;
+	bool rp_ambiguous;	/* multipath forward: the check depends on the next hop */
 	bool forward;		/* input: the packet would be forwarded */
 };
 
@@ -332,5 +334,7 @@ int dr_cmd_route(int argc, char **argv);
 /* Load the live host or @snapdir (NULL: live) and index it; prints the
  * error. Return: 0, or -1 (exit status 2 for the caller). */
 int dr_load(struct dr_snap *s, const char *snapdir, const char *cmd);
+/* The same without reading nftables (for pure route lookups). */
+int dr_load_routing(struct dr_snap *s, const char *snapdir, const char *cmd);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* doctor_cmd.c - `wanscope doctor`: dispatch to check, explain, fix, snapshot, route */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,12 +49,13 @@ static void usage(FILE *f)
 "See docs/doctor.md for the theory of operation.\n");
 }
 
-int dr_load(struct dr_snap *s, const char *snapdir, const char *cmd)
+static int load(struct dr_snap *s, const char *snapdir, const char *cmd, bool nft)
 {
 	char err[512];
 	int r;
 
 	dr_snap_init(s);
+	s->skip_nft = !nft;
 	if (snapdir)
 		r = dr_snap_load_dir(s, snapdir, err, sizeof(err));
 	else
@@ -66,6 +68,16 @@ int dr_load(struct dr_snap *s, const char *snapdir, const char *cmd)
 		return -1;
 	}
 	return 0;
+}
+
+int dr_load(struct dr_snap *s, const char *snapdir, const char *cmd)
+{
+	return load(s, snapdir, cmd, true);
+}
+
+int dr_load_routing(struct dr_snap *s, const char *snapdir, const char *cmd)
+{
+	return load(s, snapdir, cmd, false);
 }
 
 int doctor_main(int argc, char **argv)

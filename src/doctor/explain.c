@@ -343,6 +343,8 @@ static json_t *route_json(const struct dr_snap *s, const struct rq *q, const str
 	if (q->input && o->rp_done) {
 		json_object_set_new(j, "rp", json_string(dr_rp_name(o->rp.verdict)));
 		json_object_set_new(j, "rp_mode", json_integer(o->rp.mode));
+		if (o->rp_ambiguous)
+			json_object_set_new(j, "rp_ambiguous", json_true());
 	}
 	if (o->err) {
 		json_object_set_new(j, "error", json_string(strerror(-o->err)));
@@ -462,7 +464,7 @@ int dr_cmd_route(int argc, char **argv)
 		route_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (dr_load(&s, snap, "route") < 0)
+	if (dr_load_routing(&s, snap, "route") < 0)
 		return EXIT_USAGE;
 	if (kernel && !snap && nl_open(&nl) == 0)
 		nlp = &nl;

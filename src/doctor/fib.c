@@ -589,6 +589,20 @@ int dr_route_input(const struct dr_snap *s, const struct dr_flow *fl, struct dr_
 	fill_nexthops(s, o);
 	o->forward = true;
 	if (dst->family == 4) {
+		int i;
+
+		/* The check runs with the chosen next hop's device as iif, and
+		 * the kernel chooses by hash: note when the choice matters. */
+		for (i = 1; i < o->ndevs; i++) {
+			struct dr_rp_res alt;
+
+			dr_validate_source(s, src, dst, fl->mark, fl->iif, o->devs[i], &alt, NULL);
+			dr_validate_source(s, src, dst, fl->mark, fl->iif, o->devs[0], &o->rp, NULL);
+			if ((alt.verdict == DR_RP_PASS) != (o->rp.verdict == DR_RP_PASS))
+				o->rp_ambiguous = true;
+		}
+		if (o->rp_ambiguous)
+			dr_trace_add(tr, "multipath: whether the reverse-path check passes depends on the next hop the flow hash picks");
 		o->rp_done = true;
 		dr_validate_source(s, src, dst, fl->mark, fl->iif, o->dev, &o->rp, tr);
 		if (o->rp.verdict != DR_RP_PASS)

@@ -24,7 +24,7 @@ bool dr_kernel_confirm(struct nl *nl, const struct dr_snap *s, const struct dr_f
 	e = nl_route_get(nl, &q, &kr);
 	if (e < 0) {
 		dr_sfmt(text, len, "the kernel refuses (%s)", strerror(-e));
-		return model->err != 0;
+		return model->err != 0 || model->rp_ambiguous;
 	}
 	dr_sfmt(text, len, "the kernel answers: %s %s%s%s dev %s table %s",
 		 nl_route_type_name(kr.type), dr_addr_str(&fl->dst),
@@ -32,7 +32,7 @@ bool dr_kernel_confirm(struct nl *nl, const struct dr_snap *s, const struct dr_f
 		 kr.nh_count && ip_addr_is_set(&kr.nh[0].gw) ? dr_addr_str(&kr.nh[0].gw) : "",
 		 kr.nh_count ? dr_ifname(s, kr.nh[0].ifindex) : "?", dr_table_name(kr.table, tb));
 	if (model->err)
-		return false;
+		return model->rp_ambiguous;
 	agree = kr.type == model->type || (model->type == RTN_UNICAST && kr.type == RTN_UNICAST);
 	if (kr.table != model->table && kr.table)
 		agree = false;

@@ -122,6 +122,7 @@ int dr_snap_load_live(struct dr_snap *s, char *err, size_t errlen)
 		s->tcp_fwmark_accept = v;
 	if (!s->sysctl_known)
 		dr_snap_note(s, "/proc/sys not readable: rp_filter and friends assumed to be 0");
-	read_nft(s);
+	if (!s->skip_nft)
+		read_nft(s);
 	return 0;
 }

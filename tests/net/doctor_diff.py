@@ -167,7 +167,7 @@ def compare(q, k, m):
     """Return None when they agree, 'ambiguous', or a description."""
     kok = k is not None
     if kok != m["ok"]:
-        if m.get("devs") and len(m["devs"]) > 1 and " iif " in q:
+        if m.get("rp_ambiguous") or (m.get("devs") and len(m["devs"]) > 1 and " iif " in q):
             return "ambiguous"
         return "kernel %s, model %s" % ("ok" if kok else "error", "ok" if m["ok"] else "error (%s)" % m.get("why"))
     if not kok:
@@ -195,61 +195,78 @@ def compare(q, k, m):
     return None
 
 
+def one_config(n, batch, sysctls, qs):
+    """Apply one configuration in its own namespace and ask both sides.
+    Return: (queries, model answers, kernel answers) or a string error."""
+    ns = "%s-d%d" % (PREFIX, n)
+    if run(["ip", "netns", "add", ns]).returncode:
+        return "cannot create namespaces"
+    try:
+        run(["ip", "-n", ns, "-force", "-batch", "-"], batch)
+        run(["nsenter", "--net=/run/netns/" + ns, "sysctl", "-qw"] + sysctls)
+        model = run(["nsenter", "--net=/run/netns/" + ns, W, "doctor", "route", "--json", "--batch", "-"],
+                    "\n".join(qs) + "\n")
+        mlines = model.stdout.splitlines()
+        if model.returncode or len(mlines) != len(qs):
+            return "config %d: doctor route failed: %s" % (n, model.stderr.strip())
+        # One `ip -batch` for all questions; `link show lo` after each one
+        # marks where its answer (one JSON line, or nothing on error) ends.
+        out = run(["ip", "-n", ns, "-j", "-force", "-batch", "-"],
+                  "".join("route get %s\nlink show lo\n" % q for q in qs)).stdout.splitlines()
+        krs, cur = [], None
+        for line in out:
+            if line.startswith('[{"ifindex"'):
+                krs.append(cur)
+                cur = None
+            else:
+                cur = line
+        if len(krs) != len(qs):
+            return "config %d: ip -batch answered %d of %d questions" % (n, len(krs), len(qs))
+        return qs, mlines, krs
+    finally:
+        run(["ip", "netns", "del", ns])
+
+
 def main():
     total = mism = amb = inputs = rp_drops = errors = 0
     kinds = {}
     shown = 0
-    created = []
-    try:
-        for n in range(NCONF):
-            ns = "%s-d%d" % (PREFIX, n)
-            if run(["ip", "netns", "add", ns]).returncode:
-                print("cannot create namespaces")
-                return 77
-            created.append(ns)
-            addrs = []
-            batch, sysctls = make_config(addrs)
-            run(["ip", "-n", ns, "-force", "-batch", "-"], batch)
-            run(["ip", "netns", "exec", ns, "sysctl", "-qw"] + sysctls)
-            qs = make_queries(addrs)
-            model = run(["ip", "netns", "exec", ns, W, "doctor", "route", "--json", "--batch", "-"],
-                        "\n".join(qs) + "\n")
-            mlines = model.stdout.splitlines()
-            if model.returncode or len(mlines) != len(qs):
-                print("config %d: doctor route failed: %s" % (n, model.stderr.strip()))
-                return 1
-            with concurrent.futures.ThreadPoolExecutor(4) as ex:
-                krs = list(ex.map(lambda q: run(["ip", "-n", ns, "-j", "route", "get"] + q.split()), qs))
-            for q, ml, kr in zip(qs, mlines, krs):
-                m = json.loads(ml)
-                k = json.loads(kr.stdout)[0] if kr.returncode == 0 and kr.stdout.strip() else None
-                total += 1
-                if " iif " in q:
-                    inputs += 1
-                    if m.get("rp") not in (None, "pass"):
-                        rp_drops += 1
-                if k is None:
-                    errors += 1
-                else:
-                    kind = ("input " if " iif " in q else "output ") + k.get("type", "unicast")
-                    kinds[kind] = kinds.get(kind, 0) + 1
-                why = compare(q, k, m)
-                if why == "ambiguous":
-                    amb += 1
-                elif why:
-                    mism += 1
-                    if shown < 12:
-                        shown += 1
-                        print("MISMATCH config %d (seed %d): ip route get %s: %s" % (n, SEED, q, why))
-                        if shown <= 3:
-                            print(batch + " ".join(sysctls))
-                            print("  kernel:", kr.stdout.strip() or kr.stderr.strip())
-                            print("  model: ", ml)
-            run(["ip", "netns", "del", ns])
-            created.pop()
-    finally:
-        for ns in created:
-            run(["ip", "netns", "del", ns])
+    configs = []
+    for n in range(NCONF):
+        addrs = []
+        batch, sysctls = make_config(addrs)
+        configs.append((n, batch, sysctls, make_queries(addrs)))
+    with concurrent.futures.ThreadPoolExecutor(3) as ex:
+        results = list(ex.map(lambda c: one_config(*c), configs))
+    for (n, batch, sysctls, _), res in zip(configs, results):
+        if isinstance(res, str):
+            print(res)
+            return 77 if res.startswith("cannot") else 1
+        for q, ml, kr in zip(*res):
+            m = json.loads(ml)
+            k = json.loads(kr)[0] if kr else None
+            total += 1
+            if " iif " in q:
+                inputs += 1
+                if m.get("rp") not in (None, "pass"):
+                    rp_drops += 1
+            if k is None:
+                errors += 1
+            else:
+                kind = ("input " if " iif " in q else "output ") + k.get("type", "unicast")
+                kinds[kind] = kinds.get(kind, 0) + 1
+            why = compare(q, k, m)
+            if why == "ambiguous":
+                amb += 1
+            elif why:
+                mism += 1
+                if shown < 12:
+                    shown += 1
+                    print("MISMATCH config %d (seed %d): ip route get %s: %s" % (n, SEED, q, why))
+                    if shown <= 3:
+                        print(batch + " ".join(sysctls))
+                        print("  kernel:", kr or "error")
+                        print("  model: ", ml)
     print("seed %d: %d configurations, %d lookups (%d input with reverse-path check, %d rp drops by the model, "
           "%d kernel errors): %d mismatches, %d multipath-ambiguous"
           % (SEED, NCONF, total, inputs, rp_drops, errors, mism, amb))
