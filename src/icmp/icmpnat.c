@@ -339,8 +339,14 @@ enum nat_verdict nat_input(struct nat *n, const uint8_t *pkt, size_t len, uint64
 		*out_len = originate(n, &m.src, fam, &te, pkt, qlen, now_ms, out, cap);
 		return *out_len ? NAT_V_ANSWER : NAT_V_DROP;
 	}
-	if (!n->cfg.nsock[fam])
-		return drop(n, NAT_DROP_NO_SOCKET);
+	if (!n->cfg.nsock[fam]) {
+		/* Not allowed to open ICMP sockets: say where the path stops. */
+		struct icmppkt_err_spec ap = { .kind = ICMPPKT_ERR_ADMIN };
+
+		n->st.drops[NAT_DROP_NO_SOCKET]++;
+		*out_len = originate(n, &m.src, fam, &ap, pkt, qlen, now_ms, out, cap);
+		return *out_len ? NAT_V_ANSWER : NAT_V_DROP;
+	}
 	nat_expire(n, now_ms);
 	if (n->free_head == NIL)
 		return drop(n, NAT_DROP_TABLE_FULL);

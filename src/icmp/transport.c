@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* transport.c - DTLS 1.2 sessions (GnuTLS) with batched UDP I/O */
 #include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -158,6 +160,28 @@ static ssize_t tp_push(gnutls_transport_ptr_t ptr, const void *data, size_t len)
 }
 
 /* GnuTLS pull: hand over the datagram being processed, once. */
+bool tp_cookie_check(struct tp_io *io, const struct tp_creds *c,
+		     const struct sockaddr_storage *ss, socklen_t sl, const uint8_t *d,
+		     size_t len, gnutls_dtls_prestate_st *pre)
+{
+	struct tp_peer tmp;
+
+	memset(pre, 0, sizeof(*pre));
+	if (gnutls_dtls_cookie_verify((gnutls_datum_t *)&c->cookie_key, (void *)ss, sl,
+				      (void *)d, len, pre) == 0)
+		return true;
+	/* Only a handshake record (content type 22) gets an answer. */
+	if (len <= 13 || d[0] != 22 || sl > sizeof(tmp.addr))
+		return false;
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.io = io;
+	memcpy(&tmp.addr, ss, sl);
+	tmp.alen = sl;
+	gnutls_dtls_cookie_send((gnutls_datum_t *)&c->cookie_key, (void *)ss, sl, pre, &tmp,
+				tp_push);
+	return false;
+}
+
 static ssize_t tp_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
 {
 	struct tp_peer *p = ptr;
@@ -473,4 +497,44 @@ int tp_announce_parse(const uint8_t *body, size_t len, struct ip_prefix *out, si
 		return -1;
 	}
 	return (int)count;
+}
+
+int tp_parse_endpoint(const char *what, const char *s, struct sockaddr_storage *ss,
+		      socklen_t *len)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	char host[256];
+	const char *port, *colon;
+	int rc;
+
+	if (s[0] == '[') {
+		colon = strstr(s, "]:");
+		if (!colon || (size_t)(colon - s - 1) >= sizeof(host))
+			goto bad;
+		memcpy(host, s + 1, (size_t)(colon - s - 1));
+		host[colon - s - 1] = 0;
+		port = colon + 2;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || (size_t)(colon - s) >= sizeof(host) || strchr(s, ':') != colon)
+			goto bad;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = 0;
+		port = colon + 1;
+	}
+	if (!*port || strspn(port, "0123456789") != strlen(port) || atoi(port) > 65535)
+		goto bad;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc || !res) {
+		fprintf(stderr, "wanscope: %s: %s: %s\n", what, host, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+bad:
+	fprintf(stderr, "wanscope: %s: '%s' is not HOST:PORT or [ADDR]:PORT\n", what, s);
+	return -1;
 }

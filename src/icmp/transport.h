@@ -126,6 +126,16 @@ int tp_peer_init(struct tp_peer *p, struct tp_io *io, const struct tp_creds *c,
 void tp_peer_free(struct tp_peer *p);
 
 /*
+ * Edge: the first datagram @d from an unknown peer. When it is a
+ * ClientHello carrying a valid cookie, fill @pre and return true (start a
+ * session); otherwise answer a ClientHello with a HelloVerifyRequest
+ * (stateless) or ignore the datagram, and return false.
+ */
+bool tp_cookie_check(struct tp_io *io, const struct tp_creds *c,
+		     const struct sockaddr_storage *ss, socklen_t sl, const uint8_t *d,
+		     size_t len, gnutls_dtls_prestate_st *pre);
+
+/*
  * Feed one datagram from the peer: handshake progress, or records whose
  * messages go to @fn. Return: 0, or -1 when the session died (p->error).
  */
@@ -161,4 +171,12 @@ size_t tp_announce_encode(const struct ip_prefix *pfx, size_t n, uint8_t *buf, s
 int tp_announce_parse(const uint8_t *body, size_t len, struct ip_prefix *out, size_t max,
 		      const char **err);
 
+
+
+/*
+ * Parse "HOST:PORT" or "[V6ADDR]:PORT" (HOST numeric or a name) into @ss.
+ * Return: 0, or -1 with a message naming @what on stderr.
+ */
+int tp_parse_endpoint(const char *what, const char *s, struct sockaddr_storage *ss,
+		      socklen_t *len);
 #endif
