@@ -26,7 +26,7 @@ px_down() {
 	for pid in "${PX_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null
 	done
-	for ns in "$NS_C" "$NS_E" "$NS_K" "$NS_R" "$NS_D"; do
+	for ns in "$NS_C" "$NS_E" "$NS_K" "$NS_R" "$NS_D" "$NS_C2"; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -rf "$PX_DIR"
@@ -125,4 +125,16 @@ px_wait_up() {
 # stat FILE NAME: a counter's value
 px_stat() {
 	sed -n "s/^$2 //p" "$1"
+}
+
+# A second client namespace on the edge: 10.62.5.2/24, fd62:5::2/64.
+NS_C2=$PX-c2 C2_4=10.62.5.2 C2_6=fd62:5::2
+px_client2() {
+	ip netns add "$NS_C2" || return 1
+	ip -n "$NS_C2" link set lo up
+	ip netns exec "$NS_C2" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0
+	px_link "$NS_C2" c0 $C2_4/24 $C2_6/64 "$NS_E" e2 10.62.5.1/24 fd62:5::1/64 || return 1
+	ip -n "$NS_C2" route add default via 10.62.5.1 &&
+	ip -n "$NS_C2" -6 route add default via fd62:5::1
 }
