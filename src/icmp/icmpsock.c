@@ -19,6 +19,10 @@
 #include "lib/cursor.h"
 #include "pkt/pkt.h"
 
+_Static_assert(ICMPSOCK_ORIGIN_LOCAL == SO_EE_ORIGIN_LOCAL &&
+	       ICMPSOCK_ORIGIN_ICMP == SO_EE_ORIGIN_ICMP &&
+	       ICMPSOCK_ORIGIN_ICMP6 == SO_EE_ORIGIN_ICMP6, "errqueue origins");
+
 #define CAP_NET_RAW_BIT 13
 #define PING_RANGE_PATH "/proc/sys/net/ipv4/ping_group_range"
 /* Room for an IPv4 header with options ahead of the ICMP message (raw). */

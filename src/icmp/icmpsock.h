@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "lib/addr.h"
@@ -202,9 +203,14 @@ int icmpsock_parse_reply(int family, bool raw, const uint8_t *p, size_t len,
  * the offender (SO_EE_OFFENDER) and the bytes read (the quoted original
  * ICMP header and what followed it).
  */
+/* ee_origin values: SO_EE_ORIGIN_* of <linux/errqueue.h>. */
+#define ICMPSOCK_ORIGIN_LOCAL 1
+#define ICMPSOCK_ORIGIN_ICMP 2
+#define ICMPSOCK_ORIGIN_ICMP6 3
+
 struct icmpsock_ee {
 	uint32_t ee_errno;
-	uint8_t ee_origin;	/* SO_EE_ORIGIN_* */
+	uint8_t ee_origin;	/* ICMPSOCK_ORIGIN_* */
 	uint8_t ee_type, ee_code;
 	uint32_t ee_info;
 	struct ip_addr offender;	/* unset when none */
