@@ -58,8 +58,18 @@ if "$WANSCOPE" traceroute --help >/dev/null 2>&1; then
 	cat "$PX_DIR/wtr4"
 	[ "$(hops "$PX_DIR/wtr4" | tr '\n' ' ')" = "$E4 $K4 $R4 $D4 " ] ||
 		fail "wanscope traceroute: expected $E4 $K4 $R4 $D4"
+	inc "$WANSCOPE" traceroute -6 -n $D6 >"$PX_DIR/wtr6" 2>&1 || fail "wanscope traceroute -6"
+	[ "$(hops "$PX_DIR/wtr6" | tr '\n' ' ')" = "$E6 $K6 $R6 $D6 " ] ||
+		fail "wanscope traceroute -6: expected $E6 $K6 $R6 $D6: $(cat "$PX_DIR/wtr6")"
 	inc "$WANSCOPE" ping -c 2 -i 0.2 $D4 >/dev/null || fail "wanscope ping"
+	inc "$WANSCOPE" mtr -r -n -c 2 -i 0.2 $D4 >"$PX_DIR/wmtr4" 2>&1 || fail "wanscope mtr"
+	cat "$PX_DIR/wmtr4"
+	for a in $E4 $K4 $R4 $D4; do
+		grep -q -- "-- $a " "$PX_DIR/wmtr4" || fail "wanscope mtr -r: hop $a missing"
+	done
+	have_wanscope_tools=1
 else
+	have_wanscope_tools=0
 	echo "note: wanscope traceroute not in this build; system tools only"
 fi
 
@@ -80,6 +90,14 @@ cat "$PX_DIR/tr4d"
 	fail "traceroute with ICMP dropped: first hops should be $E4 $K4 $R4"
 hops "$PX_DIR/tr4d" | tail -n +4 | grep -qv '^\*$' &&
 	fail "traceroute with ICMP dropped: something answered after the router"
+if [ $have_wanscope_tools = 1 ]; then
+	inc "$WANSCOPE" traceroute -n -m 6 $D4 >"$PX_DIR/wtr4d" 2>&1
+	cat "$PX_DIR/wtr4d"
+	[ "$(hops "$PX_DIR/wtr4d" | head -3 | tr '\n' ' ')" = "$E4 $K4 $R4 " ] ||
+		fail "wanscope traceroute with ICMP dropped: first hops should be $E4 $K4 $R4"
+	hops "$PX_DIR/wtr4d" | tail -n +4 | grep -qv '^\*$' &&
+		fail "wanscope traceroute with ICMP dropped: an answer after the router"
+fi
 ip netns exec "$NS_D" nft delete table inet wsdrop
 
 # --- 3. the connector is down
