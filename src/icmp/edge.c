@@ -359,8 +359,6 @@ static struct edge_conn *edge_find(struct edge *e, const struct sockaddr_storage
 static void edge_conn_drop(struct edge *e, struct edge_conn *c)
 {
 	log_info("connector %s gone: %s", c->peer.name, c->peer.error);
-	if (c->peer.state == TP_UP || c->npfx)
-		e->st.sessions_failed += c->peer.state != TP_UP;
 	tp_peer_free(&c->peer);
 	c->used = false;
 	c->npfx = 0;
