@@ -356,7 +356,7 @@ static struct edge_conn *edge_find(struct edge *e, const struct sockaddr_storage
 	return NULL;
 }
 
-static void edge_conn_drop(struct edge *e, struct edge_conn *c)
+static void edge_conn_drop(struct edge_conn *c)
 {
 	log_info("connector %s gone: %s", c->peer.name, c->peer.error);
 	tp_peer_free(&c->peer);
@@ -393,7 +393,7 @@ static void edge_new_peer(struct edge *e, const struct sockaddr_storage *ss, soc
 	c->npfx = 0;
 	if (tp_peer_input(&c->peer, d, len, now, edge_on_msg, e) < 0) {
 		e->st.sessions_failed++;
-		edge_conn_drop(e, c);
+		edge_conn_drop(c);
 	}
 }
 
@@ -417,7 +417,7 @@ static void edge_udp_read(struct edge *e, uint64_t now)
 			if (tp_peer_input(&c->peer, e->io.rxbuf[i], mh->msg_len, now,
 					  edge_on_msg, e) < 0) {
 				e->st.sessions_failed++;
-				edge_conn_drop(e, c);
+				edge_conn_drop(c);
 				continue;
 			}
 			if (before == TP_HANDSHAKE && c->peer.state == TP_UP) {
@@ -443,7 +443,7 @@ static void edge_tick(struct edge *e, uint64_t now)
 		if (!c->used)
 			continue;
 		if (tp_peer_tick(&c->peer, now) < 0)
-			edge_conn_drop(e, c);
+			edge_conn_drop(c);
 		else if (before == TP_HANDSHAKE && c->peer.state == TP_UP)
 			e->st.sessions_up++;
 	}
