@@ -535,7 +535,7 @@ static void validate_tunnel(struct cparse *p, struct tunnel_conf *t)
 	uint8_t fam;
 	uint32_t i;
 
-	if (!t->iface[0])
+	if (!t->iface[0] && t->type != PROBE_UNIDIR)
 		cerr(p, t->line, "tunnel '%s': no 'iface' (the tunnel device to probe through)",
 		     t->name);
 	if (!t->ntargets) {

@@ -18,15 +18,23 @@
  *                     degrade_min_fail results failed and they are at least
  *                     degrade_loss_ppm of all results.
  * Improving is gradual, evaluated on each success, and only once the
- * state is min_state old:
+ * state is at least "hold" old (min_state, see damping below):
  *   down -> degraded  after up_from_down consecutive successes;
  *   degraded -> healthy after up_from_degraded consecutive successes, and
- *                     only when the degraded condition no longer holds over
- *                     the degrade window. Without that second test a
- *                     tunnel with steady low loss would leave degraded
- *                     after every lucky run of clean probes and fall back
- *                     at the next loss: it would flap.
+ *                     only when no probe failed for a whole degrade window
+ *                     (or the hold time, when damping made it longer).
+ *                     Without that second test a tunnel with steady low
+ *                     loss would leave degraded after every lucky run of 30
+ *                     clean probes and fall back at the next loss: it
+ *                     would flap.
  * There is no down -> healthy step; recovery passes through degraded.
+ *
+ * Damping: when a tunnel worsens again within one degrade window of an
+ * improvement, its hold time doubles (up to 16 x min_state, at least 1 s
+ * per step), and so does the failure-free span degraded -> healthy needs;
+ * after four hold times healthy it returns to min_state. A tunnel with
+ * steady loss near the thresholds (1 % at one probe a second, say) thus
+ * settles in degraded instead of oscillating.
  * Every transition leaves a one-line reason in h->reason.
  */
 #include <math.h>
@@ -220,6 +228,7 @@ void health_init(struct health *h, const struct health_params *p, uint64_t now_m
 	h->state = HEALTH_HEALTHY;
 	h->since_ms = now_ms;
 	hwin_init(&h->degrade, p->degrade_window_ms);
+	h->hold_ms = p->min_state_ms;
 	snprintf(h->reason, sizeof(h->reason), "initial state");
 }
 
@@ -231,8 +240,18 @@ static bool health_degraded_cond(const struct health *h, const struct health_par
 	       *fail * 1000000 >= (uint64_t)p->degrade_loss_ppm * *n;
 }
 
-static bool health_set(struct health *h, enum health_state to, uint64_t now)
+static bool health_set(struct health *h, const struct health_params *p,
+		       enum health_state to, uint64_t now)
 {
+	uint64_t max = 16 * (p->min_state_ms ? p->min_state_ms : 1000);
+
+	if (to > h->state && h->improved_ms && now - h->improved_ms < p->degrade_window_ms) {
+		h->hold_ms = h->hold_ms ? 2 * h->hold_ms : 1000;
+		if (h->hold_ms > max)
+			h->hold_ms = max;
+	} else if (to < h->state) {
+		h->improved_ms = now;
+	}
 	h->state = to;
 	h->since_ms = now;
 	h->transitions++;
@@ -251,6 +270,10 @@ bool health_result(struct health *h, const struct health_params *p, uint64_t now
 		h->recent_n++;
 	hwin_add(&h->degrade, now, ok);
 	h->consec_ok = ok ? h->consec_ok + 1 : 0;
+	if (!ok) {
+		h->last_fail_ms = now;
+		h->any_fail = true;
+	}
 	age = now >= h->since_ms ? now - h->since_ms : 0;
 
 	if (!ok) {
@@ -266,7 +289,7 @@ bool health_result(struct health *h, const struct health_params *p, uint64_t now
 			snprintf(h->reason, sizeof(h->reason),
 				 "all %u probes in the last %llu ms failed", rn,
 				 (unsigned long long)p->down_window_ms);
-			return health_set(h, HEALTH_DOWN, now);
+			return health_set(h, p, HEALTH_DOWN, now);
 		}
 		if (h->state == HEALTH_HEALTHY && health_degraded_cond(h, p, now, &n, &fail)) {
 			snprintf(h->reason, sizeof(h->reason),
@@ -274,24 +297,28 @@ bool health_result(struct health *h, const struct health_params *p, uint64_t now
 				 (unsigned long long)fail, (unsigned long long)n,
 				 100.0 * (double)fail / (double)n,
 				 (unsigned long long)(p->degrade_window_ms / 1000));
-			return health_set(h, HEALTH_DEGRADED, now);
+			return health_set(h, p, HEALTH_DEGRADED, now);
 		}
 		return false;
 	}
-	if (age < p->min_state_ms)
+	if (h->state == HEALTH_HEALTHY && h->hold_ms > p->min_state_ms && age >= 4 * h->hold_ms)
+		h->hold_ms = p->min_state_ms;	/* calm for long: damping decays */
+	if (age < h->hold_ms)
 		return false;
 	if (h->state == HEALTH_DOWN && h->consec_ok >= p->up_from_down) {
 		snprintf(h->reason, sizeof(h->reason), "%u consecutive probes succeeded",
 			 h->consec_ok);
-		return health_set(h, HEALTH_DEGRADED, now);
+		return health_set(h, p, HEALTH_DEGRADED, now);
 	}
+	hwin_sum(&h->degrade, now, &n, &fail);
 	if (h->state == HEALTH_DEGRADED && h->consec_ok >= p->up_from_degraded &&
-	    !health_degraded_cond(h, p, now, &n, &fail)) {
+	    (!h->any_fail || now - h->last_fail_ms >= (h->hold_ms > p->degrade_window_ms ?
+						       h->hold_ms : p->degrade_window_ms))) {
 		snprintf(h->reason, sizeof(h->reason),
-			 "last %u probes clean, %llu of %llu failed in the last %llu s",
-			 h->consec_ok, (unsigned long long)fail, (unsigned long long)n,
+			 "last %u probes clean, none of %llu failed in the last %llu s",
+			 h->consec_ok, (unsigned long long)n,
 			 (unsigned long long)(p->degrade_window_ms / 1000));
-		return health_set(h, HEALTH_HEALTHY, now);
+		return health_set(h, p, HEALTH_HEALTHY, now);
 	}
 	return false;
 }

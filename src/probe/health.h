@@ -79,6 +79,10 @@ struct health {
 	uint64_t since_ms;
 	uint32_t consec_ok;
 	uint32_t transitions;
+	uint64_t hold_ms;		/* current minimum time before improving */
+	uint64_t improved_ms;		/* time of the last improving transition */
+	uint64_t last_fail_ms;
+	bool any_fail;
 	unsigned recent_head, recent_n;
 	uint64_t recent_t[HEALTH_RECENT];
 	bool recent_ok[HEALTH_RECENT];

@@ -115,7 +115,7 @@ int tunnels_main(int argc, char **argv)
 	}
 	if (json) {
 		json_object_set_new(root, "running", json_boolean(running));
-		json_dumpf(root, stdout, JSON_COMPACT);
+		json_dumpf(root, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9));
 		putchar('\n');
 		json_decref(root);
 		return EXIT_OK;
