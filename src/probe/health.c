@@ -29,8 +29,8 @@
  *                     would flap.
  * There is no down -> healthy step; recovery passes through degraded.
  *
- * Damping: when a tunnel worsens again within one degrade window of an
- * improvement, its hold time doubles (up to 16 x min_state, at least 1 s
+ * Damping: when a tunnel worsens again soon after an improvement (within
+ * four hold times, at least one degrade window), its hold time doubles (up to 16 x min_state, at least 1 s
  * per step), and so does the failure-free span degraded -> healthy needs;
  * after four hold times healthy it returns to min_state. A tunnel with
  * steady loss near the thresholds (1 % at one probe a second, say) thus
@@ -245,7 +245,10 @@ static bool health_set(struct health *h, const struct health_params *p,
 {
 	uint64_t max = 16 * (p->min_state_ms ? p->min_state_ms : 1000);
 
-	if (to > h->state && h->improved_ms && now - h->improved_ms < p->degrade_window_ms) {
+	uint64_t relapse = 4 * h->hold_ms > p->degrade_window_ms ? 4 * h->hold_ms :
+			   p->degrade_window_ms;
+
+	if (to > h->state && h->improved_ms && now - h->improved_ms < relapse) {
 		h->hold_ms = h->hold_ms ? 2 * h->hold_ms : 1000;
 		if (h->hold_ms > max)
 			h->hold_ms = max;

@@ -175,7 +175,7 @@ static void test_no_flap_under_steady_loss(void **state)
 {
 	struct health_params p;
 	struct health h;
-	uint64_t t = 0, x = 0x9e3779b97f4a7c15ULL, last = 0;
+	uint64_t t = 0, x = 0x9e3779b97f4a7c15ULL, last = 0, degraded_ms = 0;
 	unsigned i, transitions = 0, before = 0;
 
 	(void)state;
@@ -193,16 +193,19 @@ static void test_no_flap_under_steady_loss(void **state)
 			transitions += health_result(&h, &p, t += 300, true);
 		if (transitions != before)
 			last = t;
+		if (h.state == HEALTH_DEGRADED)
+			degraded_ms += 1000;
 		before = transitions;
 	}
 	/* Recovery needs a clean degrade window, which 1 % loss allows by
 	 * chance now and then; damping stretches the hold time each time the
 	 * tunnel falls back, so changes become rare. */
 	assert_int_equal(h.state, HEALTH_DEGRADED);
-	print_message("transitions under 1%% loss in 6 h: %u, the last after %llu s\n",
-		      transitions, (unsigned long long)(last / 1000));
-	assert_true(transitions <= 9);
-	assert_true(last < 3 * 3600 * 1000);	/* settled for the second half */
+	print_message("under 1%% loss for 6 h: %u transitions, the last after %llu s, "
+		      "%llu s degraded\n", transitions, (unsigned long long)(last / 1000),
+		      (unsigned long long)(degraded_ms / 1000));
+	assert_true(transitions <= 5);
+	assert_true(degraded_ms > t * 85 / 100);
 }
 
 static void test_quorum(void **state)
