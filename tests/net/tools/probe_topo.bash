@@ -73,8 +73,8 @@ topo_up() { # path-to-tuntunnel
 		bx $n ip link set vx0 up
 		bx $n sysctl -qw net.ipv4.conf.vx0.rp_filter=0
 		# tun-based UDP tunnel
-		hx "$tt" tnb$n 192.168.$n.1 500$n 192.168.$n.2 500$n & TOPO_PIDS+=($!)
-		bx $n "$tt" tn0 192.168.$n.2 500$n 192.168.$n.1 500$n & TOPO_PIDS+=($!)
+		ip netns exec "$H" "$tt" tnb$n 192.168.$n.1 500$n 192.168.$n.2 500$n & TOPO_PIDS+=($!)
+		ip netns exec "$B" "$tt" tn0 192.168.$n.2 500$n 192.168.$n.1 500$n & TOPO_PIDS+=($!)
 		topo_wait_dev "$H" tnb$n || return 1
 		topo_wait_dev "$B" tn0 || return 1
 		hx ip addr add 10.20$n.0.0/31 dev tnb$n
