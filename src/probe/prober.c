@@ -51,6 +51,10 @@
 enum { EV_TIMER = 1, EV_SIGNAL, EV_HOUSEKEEP, EV_SOCK };
 
 #define PROBE_BUF 65536
+/* Regular probes due within this much are sent in the same wakeup: with
+ * thousands of targets this batches sends (and so replies) instead of
+ * waking once per probe. Timeouts are never decided early. */
+#define SEND_SLACK_NS 2000000ull
 #define LL_REFRESH_NS (10 * 1000000000ull)
 
 static uint64_t real_ns(void)
@@ -329,7 +333,7 @@ static void tg_run(struct prober *p, struct ptarget *g, uint64_t now)
 		g->retry_attempt = 0;
 		tg_send(p, t, g, a, now);
 	}
-	if ((!p->count || g->regular_sent < p->count) && g->next_send_ns <= now) {
+	if ((!p->count || g->regular_sent < p->count) && g->next_send_ns <= now + SEND_SLACK_NS) {
 		g->regular_sent++;
 		tg_send(p, t, g, 0, now);
 		g->next_send_ns += c->interval_ms * 1000000;
@@ -343,11 +347,16 @@ static void run_due(struct prober *p)
 	uint64_t now = time_mono_ns();
 	unsigned guard = 0;
 
-	while (p->nheap && p->heap_keys[p->heap[0]] <= now && guard++ < 4 * p->nheap + 16) {
+	while (p->nheap && p->heap_keys[p->heap[0]] <= now + SEND_SLACK_NS &&
+	       guard++ < 4 * p->nheap + 16) {
 		struct ptarget *g = &p->tg[p->heap[0]];
+		uint64_t before = p->heap_keys[p->heap[0]];
 
 		tg_run(p, g, now);
 		heap_update(p, g);
+		/* A deadline inside the slack is not due yet: wait for it. */
+		if (p->heap[0] == (uint32_t)(g - p->tg) && p->heap_keys[p->heap[0]] == before)
+			break;
 	}
 }
 
@@ -694,12 +703,18 @@ static void housekeep(struct prober *p)
 int prober_loop(struct prober *p)
 {
 	struct epoll_event evs[64];
+	uint64_t armed = UINT64_MAX - 1;
 	int n, i;
 
 	while (!p->stop) {
-		if (p->nheap)
-			ev_timer_at(p->tfd, p->heap_keys[p->heap[0]] == UINT64_MAX ? 0 :
-				    p->heap_keys[p->heap[0]] ? p->heap_keys[p->heap[0]] : 1);
+		if (p->nheap) {
+			uint64_t at = p->heap_keys[p->heap[0]] == UINT64_MAX ? 0 :
+				      p->heap_keys[p->heap[0]] ? p->heap_keys[p->heap[0]] : 1;
+
+			if (at != armed)	/* one syscall fewer per wakeup */
+				ev_timer_at(p->tfd, at);
+			armed = at;
+		}
 		n = ev_wait(&p->loop, evs, 64, -1);
 		if (n < 0) {
 			errno = -n;
@@ -712,6 +727,7 @@ int prober_loop(struct prober *p)
 			switch (ev_ref_type(ref)) {
 			case EV_TIMER:
 				ev_timer_read(p->tfd);
+				armed = UINT64_MAX - 1;	/* it fired: re-arm */
 				run_due(p);
 				break;
 			case EV_SOCK:
