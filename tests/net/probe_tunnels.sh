@@ -61,6 +61,15 @@ for n in 1 2; do
 	bx $n "$WANSCOPE" branch-check --type request --tunnel tn0 --target 10.99.0.1 \
 		--hub-prefix 10.255.0.2/32 >"$WORK/o" || fail "branch-check request b$n tn0: $(cat "$WORK/o")"
 done
+# IPv6: ICMPv6 echo through the tun tunnel (request) and outside it
+hx ip -6 addr add fd00:201::/127 dev tnb1 nodad
+b1x ip -6 addr add fd00:201::1/127 dev tn0 nodad
+hx ip -6 addr add fd00:1::1/64 dev u1 nodad
+b1x ip -6 addr add fd00:1::2/64 dev u0 nodad
+hx "$WANSCOPE" probe --iface tnb1 --type request --target fd00:201::1 --count 3 \
+	--interval 0.1 --json >"$WORK/o" || fail "IPv6 request probe: $(cat "$WORK/o")"
+hx "$WANSCOPE" probe --type unidirectional --target fd00:1::2 --count 3 --interval 0.1 \
+	>/dev/null || fail "IPv6 unidirectional probe"
 # the hub's strict rp_filter would drop these probes: they were seen before it
 [ "$(hx sysctl -n net.ipv4.conf.all.rp_filter)" = 1 ] || fail "hub rp_filter not strict"
 
