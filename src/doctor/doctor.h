@@ -30,7 +30,7 @@
 #define DR_MAX_NOTES 64
 
 /* Tag on routes and rules `doctor fix --apply` adds (RTPROT_*, rt_protos). */
-#define DR_RTPROT 245
+#define DR_RTPROT 246	/* not 245: the prober's steering owns that one */
 #define DR_STATE_FILE "/run/wanscope/doctor-fix.json"
 
 /* Per-interface IPv4 knobs; -1 = unknown (not in the snapshot). */
