@@ -388,7 +388,9 @@ static void stats_json(struct decode_ctx *x, const struct flow_totals *t,
 	for (i = 0; i < rows->n; i++) {
 		const struct exp_row *r = &rows->v[i];
 
-		wbuf_puts_lit(b, i ? ",{\"exporter\":\"" : "{\"exporter\":\"");
+		if (i)
+			wbuf_putc(b, ',');
+		wbuf_puts_lit(b, "{\"exporter\":\"");
 		wbuf_put(b, ab, ip_addr_fmt(&r->addr, ab));
 		wbuf_puts_lit(b, "\",\"version\":\"");
 		wbuf_puts(b, flow_proto_name(r->proto));

@@ -212,7 +212,9 @@ void out_json_rec(struct wbuf *b, const struct flow_rec *r)
 		for (i = 0; i < r->n_extra; i++) {
 			const struct flow_extra *x = &r->extra[i];
 
-			wbuf_puts_lit(b, i ? ",{\"pen\":" : "{\"pen\":");
+			if (i)
+				wbuf_putc(b, ',');
+			wbuf_puts_lit(b, "{\"pen\":");
 			wbuf_put_u64(b, x->enterprise);
 			KU(b, "id", x->id);
 			wbuf_puts_lit(b, ",\"hex\":\"");
