@@ -6,6 +6,16 @@ Shared by check_decode.py and check_pmacct.py. Every known difference
 between tshark's view and ours is handled here, with the reason beside it.
 """
 import json
+import re
+
+MONTHS = {m: i + 1 for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())}
+
+
+def iso(text):
+    """tshark's 'Jan  7, 2025 05:57:55.000000000 UTC' -> ISO 8601 ms"""
+    m = re.match(r"(\w{3})\s+(\d+), (\d{4}) (\d\d):(\d\d):(\d\d)\.(\d+) UTC", text)
+    mon, d, y, hh, mm, ss, frac = m.groups()
+    return "%s-%02d-%02dT%s:%s:%s.%sZ" % (y, MONTHS[mon], int(d), hh, mm, ss, frac[:3])
 
 failures = []
 
@@ -26,8 +36,8 @@ def ms(iso):
 # tshark shows must be present in our record.
 SAME = ["src", "dst", "src_port", "dst_port", "proto", "tcp_flags", "tos", "in_if",
         "out_if", "bytes", "packets", "src_as", "dst_as", "next_hop", "bgp_next_hop",
-        "src_mask", "dst_mask", "vlan", "direction", "end_reason", "fwd_status",
-        "flow_label", "src_mac", "dst_mac", "ip_version", "sampler_id", "flows",
+        "src_mask", "dst_mask", "vlan", "direction", "end_reason",
+        "flow_label", "src_mac", "dst_mac", "ip_version", "flows",
         "vrf_in", "vrf_out"]
 COUNTERS = ["if_index", "if_type", "if_speed", "if_direction", "in_octets", "in_ucast",
             "in_mcast", "in_bcast", "in_discards", "in_errors", "in_unknown", "out_octets",
@@ -51,6 +61,12 @@ def expected_records(lines):
             other = r.get("other", {})
             rate = (r.get("sampling_interval") or r.get("sampling_packet_interval")
                     or other.get("cflow.sampler_random_interval"))
+            # Random n-out-of-N sampling (RFC 5477 selectorAlgorithm 3, as
+            # Cisco IOS XR sends it): tshark shows samplingSize n and
+            # samplingPopulation N; the rate is N / n.
+            pop, size = other.get("cflow.sampling_population"), other.get("cflow.sampling_size")
+            if pop and size and int(size):
+                rate = int(pop) // int(size)
             if rate:
                 sampling[key] = int(rate)
             continue
@@ -87,6 +103,22 @@ def compare_flow(where, e, g):
     for k in SAME:
         if k in e and g.get(k) != e[k]:
             fail("%s: %s %r, tshark %r" % (where, k, g.get(k), e[k]))
+    # forwardingStatus (RFC 7270): one byte, status in the two high bits
+    # and a reason code below; we print the byte, tshark the status and,
+    # in a field named after the status, the reason code.
+    if "fwd_status" in e:
+        reason = [int(v) for k, v in e.get("other", {}).items()
+                  if k.startswith("cflow.forwarding_status_") and k.endswith("_code")]
+        fs = g.get("fwd_status")
+        if fs is None or fs >> 6 != e["fwd_status"] or (reason and fs & 63 != reason[0]):
+            fail("%s: fwd_status %r, tshark status %r reason %r" % (
+                where, fs, e["fwd_status"], reason))
+    # samplerId (IE 48) and selectorId (IE 302) name the same thing; when
+    # an exporter sends both (Huawei) we keep selectorId, tshark shows both.
+    if "sampler_id" in e:
+        ids = {e["sampler_id"], int(e.get("other", {}).get("cflow.selector_id", -1))}
+        if g.get("sampler_id") not in ids:
+            fail("%s: sampler_id %r, tshark %r" % (where, g.get("sampler_id"), ids))
     # ICMP: IPFIX/v9 send type and code as one 16-bit field (IEs 32/139,
     # type * 256 + code), which tshark shows as such.
     if "icmp_type_code" in e:
@@ -98,7 +130,14 @@ def compare_flow(where, e, g):
         if k in e and g.get(k) != e[k]:
             fail("%s: %s %r, tshark %r" % (where, k, g.get(k), e[k]))
         rel = k + "_rel"
-        if rel in e and "hdr_unix_secs" in e:
+        sys_init = e.get("other", {}).get("cflow.sys_init_time")
+        if rel in e and sys_init:
+            # IPFIX flowStart/EndSysUpTime (IEs 22/21) are ms since
+            # systemInitTimeMilliseconds (IE 160), which tshark shows apart.
+            want = ms(iso(sys_init)) + round(e[rel] * 1000)
+            if k not in g or ms(g[k]) != want:
+                fail("%s: %s %r, from tshark's sysInitTime view %d" % (where, k, g.get(k), want))
+        elif rel in e and "hdr_unix_secs" in e:
             # NetFlow v5 times are milliseconds of exporter uptime; tshark
             # shows them relative to boot. Absolute = export time - sysuptime
             # + first/last (the header carries both clocks).
