@@ -368,7 +368,7 @@ void out_text_rec(struct wbuf *b, const struct flow_rec *r)
 		ts[10] = ' ';
 		if (flow_has(r, FF_TIME_END))
 			snprintf(dur, sizeof(dur), "%.3f",
-				 (double)(r->time_end_ms - r->time_start_ms) / 1000.0);
+				 ((double)r->time_end_ms - (double)r->time_start_ms) / 1000.0);
 	}
 	text_endpoint(src, sizeof(src), r, FF_SRC, &r->src, FF_SRC_PORT, r->src_port);
 	text_endpoint(dst, sizeof(dst), r, FF_DST, &r->dst, FF_DST_PORT, r->dst_port);
