@@ -34,6 +34,7 @@ struct decode_ctx {
 	struct flow_decoder *dec;
 	struct cap_reader cap;
 	struct wbuf out;
+	struct out_cache cache;
 	enum out_format fmt;
 	bool stats, quiet;
 	uint64_t limit, written;
@@ -168,12 +169,12 @@ static void sink(void *arg, const struct flow_rec *recs, size_t n)
 	for (i = 0; i < n && !x->stop; i++) {
 		switch (x->fmt) {
 		case OUT_JSONL:
-			out_json_rec(&x->out, &recs[i]);
+			out_json_rec(&x->out, &x->cache, &recs[i]);
 			break;
 		case OUT_CSV:
 			if (recs[i].type != FLOW_REC_FLOW)
 				continue;
-			out_csv_rec(&x->out, &recs[i]);
+			out_csv_rec(&x->out, &x->cache, &recs[i]);
 			break;
 		case OUT_TEXT:
 			out_text_rec(&x->out, &recs[i]);

@@ -13,6 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct fuzz_ctx {
 	struct flow_decoder *dec;
 	struct wbuf out;
+	struct out_cache cache;
 };
 
 static void sink(void *arg, const struct flow_rec *recs, size_t n)
@@ -21,8 +22,8 @@ static void sink(void *arg, const struct flow_rec *recs, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		out_json_rec(&x->out, &recs[i]);
-		out_csv_rec(&x->out, &recs[i]);
+		out_json_rec(&x->out, &x->cache, &recs[i]);
+		out_csv_rec(&x->out, &x->cache, &recs[i]);
 		out_text_rec(&x->out, &recs[i]);
 	}
 	wbuf_reset(&x->out);
