@@ -25,6 +25,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wscompare import compare_records, expected_records, fail, failures  # noqa: E402
 
 WANSCOPE, DATA = sys.argv[1], sys.argv[2]
+# Errors that are the exporter's, per expectation.
+EXPECTED_ERRORS = {
+    # pmacct's sfprobe with an IPv6 agent address sends, in its first
+    # datagram, a flow sample whose length field says 6 bytes (a sample
+    # needs at least 32, and lengths are multiples of 4). The decoder
+    # rejects it, steps over its 6 bytes, finds the next sample header
+    # misaligned, rejects that too and gives up the datagram: two
+    # bad_sample. tshark throws an exception at the same place (frame 1
+    # malformed) and shows nothing of the datagram after it either.
+    "pm-sflow-v6": {"bad_sample": 2},
+}
 
 
 def run(args, stdin=None):
@@ -50,8 +61,8 @@ def check_capture(name, port, diss, kind, exp):
         return
     compare_records(name, want, got)
     errors = {k: v for k, v in stats["decoder"]["errors"].items() if v}
-    if errors:
-        fail("%s: decode errors %r" % (name, errors))
+    if errors != EXPECTED_ERRORS.get(exp, {}):
+        fail("%s: decode errors %r, want %r" % (name, errors, EXPECTED_ERRORS.get(exp, {})))
     frag = stats["fragments"]
     if "frag" in name:
         if frag["reassembled"] == 0:

@@ -14,7 +14,8 @@ lengths) are passed on under their own names (time_start_rel, ...), and
 tests/data/check_decode.py explains how they relate to ours.
 
 Each output line is one record: {"frame":N,"recv_time":...,"version":...,
-"exporter":..., fields...}. Options records are marked "options":true.
+"exporter":..., fields...}. Options records are marked "options":true,
+records of packets tshark found malformed "malformed":true.
 Fields tshark shows that have no wanscope name are kept in "other".
 """
 import json
@@ -232,7 +233,7 @@ def sflow_sample(kind, node, base):
 
 def sflow_packet(layer, base, out):
     hdr = dict(layer)
-    base = dict(base, version="sflow5", exporter=hdr.get("sflow_245.agent", hdr.get("sflow_245.agentv6")),
+    base = dict(base, version="sflow5", exporter=hdr.get("sflow_245.agent", hdr.get("sflow_245.agent.v6")),
                 domain=int(hdr.get("sflow_245.sub_agent_id", 0)),
                 dgram_seq=int(hdr.get("sflow_245.sequence_number", 0)))
     for k, v in layer:
@@ -260,8 +261,12 @@ def main():
                 cflow_packet(layer, base, out)
             elif name == "sflow":
                 sflow_packet(layer, base, out)
+        # tshark shows what it could read of a malformed packet, then stops
+        malformed = "_ws.malformed" in lay
         for rec in out:
             rec.setdefault("type", "flow")
+            if malformed:
+                rec["malformed"] = True
             print(json.dumps(rec, sort_keys=True, separators=(",", ":")))
 
 
