@@ -9,14 +9,17 @@ exporters), decode it with wanscope and compare each record with the
 independent decoder's view (NAME.expect.jsonl: tshark's fields, renamed).
 Records are matched in order: both decoders walk packets in capture order
 and records in packet order. Every known difference between tshark's view
-and ours is handled below, with the reason next to it. Then the command's
-behaviour is checked: exit codes, limits, filters, formats, stdin, several
-files sharing template state, and malformed input.
+and ours is handled in wscompare.py, with the reason next to it. When
+tshark is installed, each golden file is also derived again from its
+capture, so the committed expectations are provably tshark's view. Then
+the command's behaviour is checked: exit codes, limits, filters, formats,
+stdin, several files sharing template state, and malformed input.
 """
 import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -76,6 +79,18 @@ def check_capture(name, port, diss, kind, exp):
     if rc2 != 0 or got2 != got:
         fail("%s: --port %s=%s changes the output" % (name, port, proto))
     print("ok %s: %d records match tshark (%s)" % (name, len(got), kind))
+
+
+def check_golden(name, port, diss, exp):
+    """The golden file is tshark's view, renamed: derive it again."""
+    path = os.path.join(DATA, name if name.endswith(".pcapng") else name + ".pcap")
+    js = subprocess.run(["tshark", "-r", path, "-d", "udp.port==%s,%s" % (port, diss),
+                         "-T", "json"], capture_output=True, timeout=120).stdout
+    conv = subprocess.run([sys.executable, os.path.join(DATA, "tshark2ws.py")], input=js,
+                          capture_output=True, timeout=120).stdout
+    with open(os.path.join(DATA, exp + ".expect.jsonl"), "rb") as f:
+        if conv != f.read():
+            fail("%s: tshark's view differs from %s.expect.jsonl" % (name, exp))
 
 
 def check_cli():
@@ -215,6 +230,8 @@ def main():
                 continue
             name, port, diss, kind, exp = line.rstrip("\n").split("\t")
             check_capture(name, port, diss, kind, exp)
+            if shutil.which("tshark"):
+                check_golden(name, port, diss, exp)
     check_cli()
     if failures:
         print("%d failures" % len(failures))
