@@ -521,7 +521,7 @@ static int fail(struct dr_route_res *o, int err, const char *why, struct dr_trac
 static bool local_table_is_local(const struct dr_snap *s, const struct ip_addr *a)
 {
 	struct dr_flow fl = { .dst = *a };
-	struct dr_fib_res res;
+	struct dr_fib_res res = { 0 };
 
 	if (dr_is_local_addr(s, a))
 		return true;

@@ -55,7 +55,7 @@ static void usage(FILE *f)
 "      --hub-prefix 10.255.0.0/24 --format vyos\n"
 "\n"
 "Check the result on the branch with 'wanscope branch-check' (same options).\n"
-"Exit status: 0 printed, 2 usage error.\n", BRANCH_DEFAULT_TABLE);
+"Exit status: 0 printed, 2 usage error.\n", (unsigned)BRANCH_DEFAULT_TABLE);
 }
 
 static const char *ipv(const struct branch_opts *o) { return o->target.family == 6 ? "-6 " : ""; }
@@ -101,7 +101,7 @@ static void print_iproute2(const struct branch_opts *o)
 		}
 		return;
 	}
-	printf("ip %saddress replace %s/%u dev lo\n", ipv(o), t, o->target.family == 6 ? 128 : 32);
+	printf("ip %saddress replace %s/%u dev lo\n", ipv(o), t, o->target.family == 6 ? 128u : 32u);
 	printf("ip %sroute replace %s table %u\n", ipv(o), def, o->table);
 	if (!o->nhub)
 		printf("ip %srule add priority %u from %s ipproto %s lookup %u\n", ipv(o),
@@ -150,7 +150,7 @@ static void print_vyos(const struct branch_opts *o)
 		printf("set policy %s WANSCOPE-PROBE interface %s\n", route, o->tunnel);
 		return;
 	}
-	printf("set interfaces loopback lo address %s/%u\n", t, o->target.family == 6 ? 128 : 32);
+	printf("set interfaces loopback lo address %s/%u\n", t, o->target.family == 6 ? 128u : 32u);
 	for (i = 0; i < (o->nhub ? o->nhub : 1); i++, rule += 10) {
 		printf("set policy local-route%s rule %u source address %s\n", six, rule, t);
 		if (o->nhub) {

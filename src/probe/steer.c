@@ -74,6 +74,8 @@ static void group_apply(struct prober *p, struct steer_group *grp, bool restore)
 		if (j == nwant)
 			want[nwant++] = mt;
 	}
+	/* want[0..nwant) was filled above; cppcheck cannot follow nwant. */
+	// cppcheck-suppress uninitvar
 	qsort(want, nwant, sizeof(want[0]), u32_cmp);
 	for (i = 0; i < nwant; i++) {
 		struct nlr_route r;
