@@ -134,6 +134,10 @@ struct flow_exp_stats {
 	uint64_t seq_lost;		/* records (v5/ipfix), packets (v9),
 					   datagrams/samples (sFlow) */
 	uint64_t seq_out_of_order, seq_restarts;
+	uint64_t seq_samples_lost;	/* sFlow: gaps in the per-source
+					   sample sequences */
+	uint64_t samples_skipped;	/* sFlow: samples of formats not
+					   decoded (vendor enterprises) */
 	uint64_t errors[FE__COUNT];
 	int64_t first_seen_ms, last_seen_ms;
 };
