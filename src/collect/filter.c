@@ -178,7 +178,12 @@ static bool is(const struct parser *p, const char *w)
 
 static const char *tok_desc(const struct tok *t)
 {
-	return t->type == T_END ? "the end of the filter" : t->s;
+	static _Thread_local char buf[TOK_MAX + 2];
+
+	if (t->type == T_END)
+		return "the end of the filter";
+	snprintf(buf, sizeof(buf), "'%s'", t->s);
+	return buf;
 }
 
 static int node_new(struct parser *p, enum node_kind k)

@@ -15,10 +15,10 @@
 #include <string.h>
 
 #include "collect/filter.h"
-#include "collect/flow_json.h"
 #include "collect/rollup.h"
 #include "collect/store.h"
 #include "flow/ipfix_file.h"
+#include "flow/output.h"
 #include "lib/hmap.h"
 #include "lib/opt.h"
 #include "lib/timeutil.h"
@@ -273,28 +273,6 @@ static void rec_key(const struct query *q, const struct flow_rec *r, char *buf)
 
 /* ---- raw scan ---- */
 
-static void raw_text(struct query *q, const struct flow_rec *r)
-{
-	char t[TIME_ISO_LEN], e[IP_ADDR_STRLEN], s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN];
-	uint64_t rate = q->unscaled ? 1 : r->sampling_rate;
-
-	time_fmt_iso_ms(r->recv_ms, t);
-	ip_addr_fmt(&r->exporter, e);
-	if (flow_has(r, FF_SRC))
-		ip_addr_fmt(&r->src, s);
-	else
-		snprintf(s, sizeof(s), "-");
-	if (flow_has(r, FF_DST))
-		ip_addr_fmt(&r->dst, d);
-	else
-		snprintf(d, sizeof(d), "-");
-	wbuf_printf(&q->out, "%s %-15s %-6s %3u %s:%u -> %s:%u %llu %llu\n", t, e,
-		    flow_proto_name((enum flow_proto)r->proto_version), r->proto, s,
-		    r->src_port, d, r->dst_port,
-		    (unsigned long long)(r->packets * rate),
-		    (unsigned long long)(r->bytes * rate));
-}
-
 static int on_rec(void *arg, const struct flow_rec *r)
 {
 	struct query *q = arg;
@@ -307,12 +285,10 @@ static int on_rec(void *arg, const struct flow_rec *r)
 	if (!filter_match(q->f, r, !q->unscaled))
 		return 0;
 	if (q->mode == M_RAW) {
-		if (q->json) {
-			collect_json_rec(&q->out, r);
-			wbuf_putc(&q->out, '\n');
-		} else {
-			raw_text(q, r);
-		}
+		if (q->json)
+			out_json_rec(&q->out, r);
+		else
+			out_text_rec(&q->out, r);
 		if (q->out.len > 1 << 16)
 			wbuf_flush(&q->out, stdout);
 		return q->limit && ++q->printed >= q->limit;
@@ -710,6 +686,8 @@ int flows_main(int argc, char **argv)
 		goto out;
 	}
 	if (q.mode == M_RAW) {
+		if (!q.json)
+			out_text_header(&q.out);
 		if (raw_scan(&q) < 0)
 			rc = EXIT_FAIL;
 	} else {
