@@ -528,14 +528,16 @@ int store_retention(struct store *s, int64_t now_ms)
 			rc = -1;
 		s->st.rows_deleted += (uint64_t)sqlite3_changes(s->db);
 	}
-	/* raw files: oldest first, while too old or too many bytes */
+	/* raw files: oldest first, while too old or too many bytes; the
+	 * newest (being written, or the last written) stays */
 	if (sqlite3_prepare_v2(s->db, "SELECT sum(size) FROM raw_file", -1, &q, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(q) == SQLITE_ROW)
 		total = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
 	if (sqlite3_prepare_v2(s->db, "SELECT id, path, size, coalesce(last_ms, created_ms) "
-			       "FROM raw_file WHERE id != ?1 ORDER BY id", -1, &q, NULL) != SQLITE_OK)
+			       "FROM raw_file WHERE id != ?1 AND id != (SELECT max(id) FROM raw_file) "
+			       "ORDER BY id", -1, &q, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(q, 1, s->fd >= 0 ? s->file_id : -1);
 	for (;;) {
