@@ -289,7 +289,7 @@ int collect_main(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case O_NO_RAW:
-			cfg.no_raw = true;
+			cfg.raw = false;
 			break;
 		case 's':
 			snprintf(cfg.stats_file, sizeof(cfg.stats_file), "%s", optarg);

@@ -16,11 +16,9 @@
 
 void collect_cfg_defaults(struct collect_cfg *cfg)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->db, sizeof(cfg->db), "flows.db");
-	cfg->threads = n < 1 ? 1 : n > 4 ? 4 : (unsigned)n;
+	cfg->threads = 0;
 	cfg->rcvbuf = 32u << 20;
 	cfg->queue_records = 131072;
 	cfg->retain_ms = 7ull * 86400 * 1000;
@@ -31,6 +29,14 @@ void collect_cfg_defaults(struct collect_cfg *cfg)
 	cfg->rollup_keys = 1000;
 	cfg->zstd_level = 1;
 	cfg->default_sampling = 1;
+	cfg->raw = true;
+}
+
+unsigned collect_auto_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 4 ? 4 : (unsigned)n;
 }
 
 void collect_stats_path(const struct collect_cfg *cfg, char *buf, size_t len)
@@ -179,7 +185,7 @@ struct collector *collector_start(const struct collect_cfg *cfg)
 	pthread_mutex_init(&c->q_mu, NULL);
 	collect_stats_path(cfg, c->stats_path, sizeof(c->stats_path));
 	c->start_ms = time_real_ms();
-	c->nthreads = cfg->threads ? cfg->threads : 1;
+	c->nthreads = cfg->threads ? cfg->threads : collect_auto_threads();
 	if (c->nthreads > COLLECT_MAX_THREADS)
 		c->nthreads = COLLECT_MAX_THREADS;
 	/* a write past RLIMIT_FSIZE must fail with EFBIG, not kill us */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "lib/addr.h"
+#include "lib/conf.h"
 
 #define COLLECT_MAX_LISTEN 16
 #define COLLECT_MAX_ALLOW 64
@@ -35,7 +36,7 @@ struct collect_cfg {
 	unsigned nallow;		/* 0 = every exporter is allowed */
 	char db[4096];			/* SQLite file; raw files in DB.d/ */
 	char stats_file[4096];		/* "" = DB.stats.json */
-	unsigned threads;		/* receive threads (SO_REUSEPORT) */
+	unsigned threads;		/* receive threads (SO_REUSEPORT); 0 = auto */
 	uint64_t rcvbuf;		/* SO_RCVBUF bytes per socket */
 	uint64_t queue_records;		/* records between receive and store */
 	uint64_t retain_ms;		/* raw files older than this: deleted */
@@ -47,11 +48,17 @@ struct collect_cfg {
 	uint32_t zstd_level;
 	uint32_t sampling_override;	/* 0 = as exported */
 	uint32_t default_sampling;	/* when the exporter names no rate */
-	bool no_raw;			/* rollups only */
+	bool raw;			/* store raw records (else rollups only) */
 };
 
 /* Defaults (the values in collect --help and the config table). */
 void collect_cfg_defaults(struct collect_cfg *cfg);
+/* Receive threads for threads = 0: the CPUs, at most 4. */
+unsigned collect_auto_threads(void);
+
+/* The collector's options for `wanscope run` config files ("collect.*"). */
+extern const struct conf_opt collect_conf_opts[];
+extern const size_t collect_conf_nopts;
 
 /* Parse "udp://HOST:PORT" (HOST an address, IPv6 in brackets; an empty
  * HOST means [::]). Return: 0, or -1 with a message in @err. */

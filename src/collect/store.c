@@ -158,7 +158,7 @@ struct store *store_open(const struct collect_cfg *cfg, char *err, size_t errlen
 	s->rl = rl;
 	s->fd = -1;
 	store_raw_dir(cfg->db, s->rawdir, sizeof(s->rawdir));
-	if (!cfg->no_raw && mkdir(s->rawdir, 0755) < 0 && errno != EEXIST) {
+	if (cfg->raw && mkdir(s->rawdir, 0755) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", s->rawdir, strerror(errno));
 		goto fail;
 	}
@@ -337,7 +337,7 @@ void store_add(struct store *s, const struct flow_rec *recs, size_t n)
 		s->st.records_in++;
 		s->since_commit++;
 		rollup_add(s->ru, r);
-		if (s->cfg.no_raw)
+		if (!s->cfg.raw)
 			continue;
 		if (!ipfix_fw_records(s->fw)) {
 			s->blk_first_ms = r->recv_ms;
@@ -407,7 +407,7 @@ int store_commit(struct store *s, int64_t now_ms)
 	uint64_t recs = s->since_commit;
 	int rc;
 
-	if (!s->cfg.no_raw)
+	if (s->cfg.raw)
 		block_write(s, now_ms);
 	if (s->fd >= 0 &&
 	    ((int64_t)time_mono_ms() - s->file_created_mono >= (int64_t)s->cfg.rotate_ms ||
