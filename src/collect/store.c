@@ -195,7 +195,7 @@ struct store *store_open(const struct collect_cfg *cfg, char *err, size_t errlen
 		snprintf(err, errlen, "%s: recovery failed: %s", cfg->db, sqlite3_errmsg(s->db));
 		goto fail;
 	}
-	s->ru = rollup_new(cfg->rollup_keys * 16 > 65536 ? cfg->rollup_keys * 16 : 65536);
+	s->ru = rollup_new(cfg->rollup_keys * 16 > 131072 ? cfg->rollup_keys * 16 : 131072);
 	s->fw = ipfix_fw_new(IPFIX_FILE_BLOCK_DEFAULT, (int)cfg->zstd_level);
 	if (!s->ru || !s->fw) {
 		snprintf(err, errlen, "out of memory");
