@@ -41,6 +41,7 @@ wait_for() {
 # ws_start DB ARGS...: start a collector; sets WS_PID.
 ws_start() {
 	local db=$1; shift
+	rm -f "$db.stats.json"
 	"$WANSCOPE" collect --db "$db" "$@" 2>>"$db.log" &
 	WS_PID=$!
 	PIDS+=("$WS_PID")
@@ -79,3 +80,11 @@ ws_totals() {
 	"$WANSCOPE" flows top --db "$1" --by exporter --last 3650d --json --unscaled |
 	python3 -c "import json,sys; r=json.load(sys.stdin); print(sum(x['flows'] for x in r), sum(x['packets'] for x in r), sum(x['bytes'] for x in r))"
 }
+
+FLOWGEN=${FLOWGEN:-$(dirname "$WANSCOPE")/bench/ws-flowgen}
+need_flowgen() { [ -x "$FLOWGEN" ] || skip "ws-flowgen not built ($FLOWGEN)"; }
+
+# rollup_flows DB: flows in the rollups (all time).
+rollup_flows() { sqlite3 "$1" "SELECT coalesce(sum(flows), 0) FROM rollup WHERE dim = 'proto'"; }
+# raw_records DB: records the raw files hold (read back through wanscope).
+raw_records() { "$WANSCOPE" flows raw --db "$1" --last 3650d --json | wc -l; }
