@@ -92,6 +92,7 @@ static enum flow_err ipfix_message(struct flow_decoder *d, struct cursor *c,
 	bool unknown = false;
 	long nrec;
 
+	*ep = NULL;
 	version = cur_u16(c);
 	length = cur_u16(c);
 	export_time = cur_u32(c);
@@ -162,6 +163,8 @@ enum flow_err ipfix_decode(struct flow_decoder *d, struct cursor *c)
 	enum flow_err first;
 
 	first = ipfix_message(d, c, &e);
+	if (!e)
+		return first;	/* no usable header: counted once */
 	while (cur_ok(c) && cur_left(c) > 0) {
 		const uint8_t *p = cur_ptr(c);
 		enum flow_err err;
@@ -174,6 +177,8 @@ enum flow_err ipfix_decode(struct flow_decoder *d, struct cursor *c)
 		}
 		err = ipfix_message(d, c, &e);
 		keep_first(&first, err);
+		if (!e)
+			break;
 	}
 	return first;
 }

@@ -47,7 +47,7 @@
 #define SFLOW_MAX_SAMPLES 1024		/* per datagram */
 #define SFLOW_MAX_RECORDS 256		/* per sample */
 #define SFLOW_MAX_AS_SEGMENTS 256	/* per AS path */
-#define SFLOW_MAX_SOURCES 4096		/* tracked sample sources per agent */
+#define SFLOW_MAX_SOURCES 1024		/* tracked sample sources per agent */
 #define SFLOW_DGRAM_MAX_GAP (1u << 16)
 #define SFLOW_SAMPLE_MAX_GAP (1u << 20)
 /* A datagram at most this many sequence numbers and milliseconds of
@@ -267,13 +267,14 @@ static void fill_from_pkt(struct flow_rec *r, const struct pkt_meta *m, bool l2)
 		return;
 	switch (m->proto) {
 	case IPPROTO_NUM_TCP:
-		r->tcp_flags = m->tcp_flags;
-		flow_set(r, FF_TCP_FLAGS);
-		/* fall through */
 	case IPPROTO_NUM_UDP:
 		r->src_port = m->src_port;
 		r->dst_port = m->dst_port;
 		r->present |= FF_BIT(FF_SRC_PORT) | FF_BIT(FF_DST_PORT);
+		if (m->proto == IPPROTO_NUM_TCP) {
+			r->tcp_flags = m->tcp_flags;
+			flow_set(r, FF_TCP_FLAGS);
+		}
 		break;
 	case IPPROTO_NUM_ICMP:
 	case IPPROTO_NUM_ICMPV6:

@@ -496,7 +496,7 @@ static struct field_spec spec_read(struct cursor *c, bool ipfix)
 	return f;
 }
 
-/* The op for field @f at position @i of a template. */
+/* The op for field @f (@v9_scope: a NetFlow v9 options scope field). */
 static struct tmpl_op op_compile(const struct field_spec *f, bool ipfix,
 				 bool v9_scope, bool has_delta_bytes,
 				 bool has_delta_pkts)
@@ -742,7 +742,7 @@ static inline void put_addr(struct flow_rec *r, const struct tmpl_op *o,
  * caller has taken from the record through the cursor (sequential
  * programs) or which the compiler proved lie inside the record (fixed).
  */
-static inline void op_apply(struct flow_decoder *d, struct flow_rec *r,
+static inline __attribute__((always_inline)) void op_apply(struct flow_decoder *d, struct flow_rec *r,
 			    struct rec_scratch *s, const struct tmpl_msg *m,
 			    const struct tmpl_op *o, const uint8_t *p, unsigned len)
 {
@@ -782,7 +782,7 @@ static inline void op_apply(struct flow_decoder *d, struct flow_rec *r,
 		r->icmp_code = (uint8_t)v;
 		break;
 	case OP_T_SEC:
-		put_time(r, o, (int64_t)rd_uint(p, len) * 1000);
+		put_time(r, o, (int64_t)(rd_uint(p, len) * 1000u));	/* wraps, never UB */
 		return;
 	case OP_T_MS:
 		put_time(r, o, (int64_t)rd_uint(p, len));
@@ -856,10 +856,10 @@ static void rec_post(struct flow_decoder *d, struct tmpl_cache *tc,
 				(void)flow_rec_add_extra(d, r, 0, k ? 21 : 22,
 							 s->up_p[k], s->up_len[k]);
 			} else if (k) {
-				r->time_end_ms = base + (int64_t)s->up[k];
+				r->time_end_ms = (int64_t)((uint64_t)base + s->up[k]);
 				flow_set(r, FF_TIME_END);
 			} else {
-				r->time_start_ms = base + (int64_t)s->up[k];
+				r->time_start_ms = (int64_t)((uint64_t)base + s->up[k]);
 				flow_set(r, FF_TIME_START);
 			}
 		}
@@ -966,7 +966,8 @@ static bool opt_rate(const struct opt_vals *ov, uint32_t *rate)
 	else if (n_of_n)
 		*rate = rate_clamp((ov->population + ov->size / 2) / ov->size);
 	else if (prob)
-		*rate = rate_clamp((uint64_t)(1.0 / ov->probability + 0.5));
+		*rate = 1.0 / ov->probability >= (double)UINT32_MAX ? UINT32_MAX :
+			rate_clamp((uint64_t)(1.0 / ov->probability + 0.5));
 	else
 		return false;
 	return true;

@@ -686,6 +686,29 @@ static void test_malformed_samples(void **state)
 	flow_decoder_free(d);
 }
 
+/* Sample sequences are tracked for at most 1024 sources per agent. */
+static void test_source_limit(void **state)
+{
+	struct sink s;
+	struct flow_decoder *d = dec(&s, 0);
+	struct pkt p;
+	uint32_t i, round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < 1100; i++) {
+			/* each source skips sample 2: one lost per tracked source */
+			dgram(&p, "192.0.2.1", 0, round * 1100 + i + 1, 5000 + round, 1);
+			flow_sample(&p, round ? 3 : 1, i + 1, 100, 1, 2, 0);
+			sub_close(&p);
+			assert_int_equal(feed(d, &p), FE_OK);
+		}
+	}
+	assert_int_equal(stats(d, "192.0.2.1", 0).seq_samples_lost, 1024);
+	assert_int_equal(stats(d, "192.0.2.1", 0).seq_lost, 0);
+	flow_decoder_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -698,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_sequence),
 		cmocka_unit_test(test_malformed_header),
 		cmocka_unit_test(test_malformed_samples),
+		cmocka_unit_test(test_source_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
