@@ -701,7 +701,7 @@ int ipfix_file_read_buf(const uint8_t *buf, size_t len, ipfix_rec_fn fn,
 	struct rd_state s = { .fn = fn, .arg = arg };
 	ZSTD_DCtx *dctx = NULL;
 	uint8_t *out = NULL;
-	size_t off = 0;
+	size_t off = 0, out_cap = 0;
 	int rc = 0;
 
 	if (!st)
@@ -721,8 +721,7 @@ int ipfix_file_read_buf(const uint8_t *buf, size_t len, ipfix_rec_fn fn,
 		goto out;
 	}
 	dctx = ZSTD_createDCtx();
-	out = malloc(IPFIX_FILE_BLOCK_MAX);
-	if (!dctx || !out) {
+	if (!dctx) {
 		rc = -1;
 		goto out;
 	}
@@ -755,6 +754,16 @@ int ipfix_file_read_buf(const uint8_t *buf, size_t len, ipfix_rec_fn fn,
 			st->torn_blocks++;
 			off += fsz;
 			continue;
+		}
+		if (csz > out_cap) {	/* grows to the largest block, at most 16 MiB */
+			uint8_t *o = realloc(out, (size_t)csz);
+
+			if (!o) {
+				rc = -1;
+				break;
+			}
+			out = o;
+			out_cap = (size_t)csz;
 		}
 		n = ZSTD_decompressDCtx(dctx, out, (size_t)csz, buf + off, fsz);
 		off += fsz;
