@@ -108,7 +108,7 @@ print_output[p]: csv
 print_output_file[p]: $T/run/out.csv
 print_refresh_time[p]: 3600
 EOC
-		cpu_start "$T/cpu" "$who" -f "$T/pm.conf"
+		cpu_start "$T/cpu" "$who" -f "$T/pm.conf" 2>>"$T/pmacct.log"
 		;;
 	esac
 	wait_port "$p" || { echo "$who did not start"; cpu_stop INT; return; }

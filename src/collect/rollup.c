@@ -12,6 +12,7 @@
  * memory and totals stay exact. Nothing is allocated per record.
  */
 #include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,23 +23,24 @@
 #define EXP_MAX 8192u
 
 struct ru_key {
-	int64_t minute;
+	uint32_t minute;	/* minutes since the epoch; 0 = empty slot */
 	uint16_t exp;
 	uint8_t dim;
 	uint8_t fam;		/* 0 none, 4, 6, 1 number, FAM_OTHER */
-	uint8_t pad[4];
 	uint8_t a[16];
 };
 
+/* One cache line per key. */
 struct ru_ent {
 	struct ru_key k;
 	struct rollup_val v;
-	uint8_t used;
 };
+
+#define USED(e) ((e)->k.minute != 0)
 
 struct rollup {
 	struct ru_ent *t;
-	size_t mask;
+	size_t mask, bytes;
 	size_t count, max_keys, hard_max;
 	uint64_t records, overflow;
 	/* interned exporters */
@@ -84,7 +86,13 @@ struct rollup *rollup_new(uint32_t max_keys)
 		max_keys = 64;
 	while (cap < (size_t)max_keys * 2)
 		cap <<= 1;
-	ru->t = calloc(cap, sizeof(*ru->t));
+	/* big and touched at random: ask for huge pages, TLB misses dominate */
+	ru->bytes = cap * sizeof(*ru->t);
+	ru->t = mmap(NULL, ru->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ru->t == MAP_FAILED)
+		ru->t = NULL;
+	else
+		madvise(ru->t, ru->bytes, MADV_HUGEPAGE);
 	ru->scratch = calloc(cap, sizeof(*ru->scratch));
 	if (!ru->t || !ru->scratch) {
 		rollup_free(ru);
@@ -100,7 +108,8 @@ void rollup_free(struct rollup *ru)
 {
 	if (!ru)
 		return;
-	free(ru->t);
+	if (ru->t)
+		munmap(ru->t, ru->bytes);
 	free(ru->scratch);
 	free(ru);
 }
@@ -120,10 +129,10 @@ static inline uint64_t mix(uint64_t x)
 
 static inline uint64_t key_hash(const struct ru_key *k)
 {
-	uint64_t w[4];
+	uint64_t w[3];
 
 	memcpy(w, k, sizeof(w));
-	return mix(w[0] ^ mix(w[1] ^ mix(w[2] ^ mix(w[3]))));
+	return mix(w[0] ^ mix(w[1] ^ mix(w[2])));
 }
 
 static uint16_t exp_intern(struct rollup *ru, const struct ip_addr *a)
@@ -153,17 +162,14 @@ static uint16_t exp_intern(struct rollup *ru, const struct ip_addr *a)
 	return ru->last_exp;
 }
 
-static struct ru_ent *lookup(struct rollup *ru, const struct ru_key *k, bool other)
+static struct ru_ent *lookup(struct rollup *ru, const struct ru_key *k, size_t i, bool other)
 {
-	size_t i = (size_t)key_hash(k) & ru->mask;
-
 	for (;; i = (i + 1) & ru->mask) {
 		struct ru_ent *e = &ru->t[i];
 
-		if (!e->used) {
+		if (!USED(e)) {
 			if (ru->count >= (other ? ru->hard_max : ru->max_keys))
 				return NULL;
-			e->used = 1;
 			e->k = *k;
 			memset(&e->v, 0, sizeof(e->v));
 			ru->count++;
@@ -183,15 +189,16 @@ static inline void val_add(struct rollup_val *v, const struct rollup_val *d)
 	v->packets_unscaled += d->packets_unscaled;
 }
 
-static void add_key(struct rollup *ru, struct ru_key *k, const struct rollup_val *d)
+static void add_key(struct rollup *ru, struct ru_key *k, size_t slot,
+		    const struct rollup_val *d)
 {
-	struct ru_ent *e = lookup(ru, k, false);
+	struct ru_ent *e = lookup(ru, k, slot, false);
 
 	if (!e) {
 		ru->overflow++;
 		k->fam = FAM_OTHER;
 		memset(k->a, 0, sizeof(k->a));
-		e = lookup(ru, k, true);
+		e = lookup(ru, k, (size_t)key_hash(k) & ru->mask, true);
 		if (!e)
 			return;		/* cannot happen while hard_max > keys */
 	}
@@ -225,9 +232,11 @@ static inline void key_num(struct ru_key *k, uint32_t v)
 
 void rollup_add(struct rollup *ru, const struct flow_rec *r)
 {
-	struct ru_key k;
+	struct ru_key k[RU__COUNT];
+	size_t slot[RU__COUNT];
 	struct rollup_val d;
 	uint64_t rate;
+	int i;
 
 	if (r->type != FLOW_REC_FLOW)
 		return;
@@ -237,44 +246,35 @@ void rollup_add(struct rollup *ru, const struct flow_rec *r)
 	d.bytes = r->bytes * rate;
 	d.packets = r->packets * rate;
 	d.flows = flow_has(r, FF_FLOWS) ? r->flows : 1;
-	memset(&k, 0, sizeof(k));
-	k.minute = (r->recv_ms / 60000) * 60;
-	k.exp = exp_intern(ru, &r->exporter);
 	ru->records++;
-
-	k.dim = RU_SRC;
-	key_addr(&k, r, &r->src, FF_SRC, 0);
-	add_key(ru, &k, &d);
-	k.dim = RU_DST;
-	key_addr(&k, r, &r->dst, FF_DST, 0);
-	add_key(ru, &k, &d);
-	k.dim = RU_SRCNET;
-	key_addr(&k, r, &r->src, FF_SRC, 1);
-	add_key(ru, &k, &d);
-	k.dim = RU_DSTNET;
-	key_addr(&k, r, &r->dst, FF_DST, 1);
-	add_key(ru, &k, &d);
-	k.dim = RU_SRCPORT;
-	key_num(&k, flow_has(r, FF_SRC_PORT) ? r->src_port : 0);
-	add_key(ru, &k, &d);
-	k.dim = RU_DSTPORT;
-	key_num(&k, flow_has(r, FF_DST_PORT) ? r->dst_port : 0);
-	add_key(ru, &k, &d);
-	k.dim = RU_PROTO;
-	key_num(&k, flow_has(r, FF_PROTO) ? r->proto : 0);
-	add_key(ru, &k, &d);
-	k.dim = RU_IFIN;
-	key_num(&k, flow_has(r, FF_IN_IF) ? r->in_if : 0);
-	add_key(ru, &k, &d);
-	k.dim = RU_IFOUT;
-	key_num(&k, flow_has(r, FF_OUT_IF) ? r->out_if : 0);
-	add_key(ru, &k, &d);
-	k.dim = RU_SRCAS;
-	key_num(&k, flow_has(r, FF_SRC_AS) ? r->src_as : 0);
-	add_key(ru, &k, &d);
-	k.dim = RU_DSTAS;
-	key_num(&k, flow_has(r, FF_DST_AS) ? r->dst_as : 0);
-	add_key(ru, &k, &d);
+	k[0].minute = (uint32_t)(r->recv_ms / 60000);
+	if (!k[0].minute)
+		k[0].minute = 1;	/* 0 marks an empty slot */
+	k[0].exp = exp_intern(ru, &r->exporter);
+	for (i = 1; i < RU__COUNT; i++) {
+		k[i].minute = k[0].minute;
+		k[i].exp = k[0].exp;
+	}
+	for (i = 0; i < RU__COUNT; i++)
+		k[i].dim = (uint8_t)i;
+	key_addr(&k[RU_SRC], r, &r->src, FF_SRC, 0);
+	key_addr(&k[RU_DST], r, &r->dst, FF_DST, 0);
+	key_addr(&k[RU_SRCNET], r, &r->src, FF_SRC, 1);
+	key_addr(&k[RU_DSTNET], r, &r->dst, FF_DST, 1);
+	key_num(&k[RU_SRCPORT], flow_has(r, FF_SRC_PORT) ? r->src_port : 0);
+	key_num(&k[RU_DSTPORT], flow_has(r, FF_DST_PORT) ? r->dst_port : 0);
+	key_num(&k[RU_PROTO], flow_has(r, FF_PROTO) ? r->proto : 0);
+	key_num(&k[RU_IFIN], flow_has(r, FF_IN_IF) ? r->in_if : 0);
+	key_num(&k[RU_IFOUT], flow_has(r, FF_OUT_IF) ? r->out_if : 0);
+	key_num(&k[RU_SRCAS], flow_has(r, FF_SRC_AS) ? r->src_as : 0);
+	key_num(&k[RU_DSTAS], flow_has(r, FF_DST_AS) ? r->dst_as : 0);
+	/* start every cache miss at once, then walk the slots */
+	for (i = 0; i < RU__COUNT; i++) {
+		slot[i] = (size_t)key_hash(&k[i]) & ru->mask;
+		__builtin_prefetch(&ru->t[slot[i]], 1);
+	}
+	for (i = 0; i < RU__COUNT; i++)
+		add_key(ru, &k[i], slot[i], &d);
 }
 
 static int by_bytes_desc(const void *a, const void *b)
@@ -345,64 +345,66 @@ static const struct ip_addr *exp_addr(const struct rollup *ru, uint16_t idx)
 int rollup_emit(struct rollup *ru, uint32_t keep, rollup_emit_fn fn, void *arg)
 {
 	char key[IP_PREFIX_STRLEN + 8];
-	size_t i, n, j, first;
+	size_t start[RU__COUNT + 1], fill[RU__COUNT], i, j, n, head;
 	int d, rc;
 
+	/* one pass: pointers to every key, grouped by dimension */
+	memset(start, 0, sizeof(start));
+	for (i = 0; i <= ru->mask; i++)
+		if (USED(&ru->t[i]))
+			start[ru->t[i].k.dim + 1]++;
 	for (d = 0; d < RU__COUNT; d++) {
-		n = 0;
-		for (i = 0; i <= ru->mask; i++)
-			if (ru->t[i].used && ru->t[i].k.dim == d)
-				ru->scratch[n++] = &ru->t[i];
+		start[d + 1] += start[d];
+		fill[d] = start[d];
+	}
+	for (i = 0; i <= ru->mask; i++)
+		if (USED(&ru->t[i]))
+			ru->scratch[fill[ru->t[i].k.dim]++] = &ru->t[i];
+	for (d = 0; d < RU__COUNT; d++) {
+		struct ru_ent **v = ru->scratch + start[d];
+
+		n = start[d + 1] - start[d];
 		if (!n)
 			continue;
-		qsort(ru->scratch, n, sizeof(*ru->scratch), by_bytes_desc);
-		/* the head: keys by themselves ("other" keys go to the tail) */
-		first = 0;
+		qsort(v, n, sizeof(*v), by_bytes_desc);
+		/* the head: keys by themselves; "other" keys sort to the tail */
+		head = 0;
 		for (i = 0; i < n; i++) {
-			struct ru_ent *e = ru->scratch[i];
-
-			if (e->k.fam == FAM_OTHER || (keep && first >= keep))
+			if (v[i]->k.fam == FAM_OTHER || (keep && head >= keep))
 				continue;
-			key_text(&e->k, key, sizeof(key));
-			rc = fn(arg, e->k.minute, (enum rollup_dim)d,
-				exp_addr(ru, e->k.exp), key, &e->v);
+			key_text(&v[i]->k, key, sizeof(key));
+			rc = fn(arg, (int64_t)v[i]->k.minute * 60, (enum rollup_dim)d,
+				exp_addr(ru, v[i]->k.exp), key, &v[i]->v);
 			if (rc)
 				return rc;
-			e->used = 2;	/* emitted */
-			first++;
+			v[i] = NULL;
+			head++;
 		}
 		/* the tail: fold per minute and exporter into "other" */
-		j = 0;
-		for (i = 0; i <= ru->mask; i++)
-			if (ru->t[i].used == 1 && ru->t[i].k.dim == d)
-				ru->scratch[j++] = &ru->t[i];
-		qsort(ru->scratch, j, sizeof(*ru->scratch), by_minute_exp);
+		for (i = 0, j = 0; i < n; i++)
+			if (v[i])
+				v[j++] = v[i];
+		qsort(v, j, sizeof(*v), by_minute_exp);
 		for (i = 0; i < j;) {
-			struct rollup_val sum = ru->scratch[i]->v;
+			struct rollup_val sum = v[i]->v;
 			size_t k2 = i + 1;
 
-			while (k2 < j && !by_minute_exp(&ru->scratch[i], &ru->scratch[k2]))
-				val_add(&sum, &ru->scratch[k2++]->v);
-			rc = fn(arg, ru->scratch[i]->k.minute, (enum rollup_dim)d,
-				exp_addr(ru, ru->scratch[i]->k.exp), "other", &sum);
+			while (k2 < j && !by_minute_exp(&v[i], &v[k2]))
+				val_add(&sum, &v[k2++]->v);
+			rc = fn(arg, (int64_t)v[i]->k.minute * 60, (enum rollup_dim)d,
+				exp_addr(ru, v[i]->k.exp), "other", &sum);
 			if (rc)
 				return rc;
 			i = k2;
 		}
-		for (i = 0; i <= ru->mask; i++)
-			if (ru->t[i].used && ru->t[i].k.dim == d)
-				ru->t[i].used = 2;
 	}
-	for (i = 0; i <= ru->mask; i++)
-		if (ru->t[i].used == 2)
-			ru->t[i].used = 1;
 	return 0;
 }
 
 void rollup_reset(struct rollup *ru)
 {
 	if (ru->count)
-		memset(ru->t, 0, (ru->mask + 1) * sizeof(*ru->t));
+		memset(ru->t, 0, ru->bytes);
 	ru->count = 0;
 	ru->records = 0;
 	ru->overflow = 0;

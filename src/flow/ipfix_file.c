@@ -304,63 +304,51 @@ static void addr_put(struct ipfix_fw *w, const struct ip_addr *a, bool six)
 	}
 }
 
-static void rec_put(struct ipfix_fw *w, const struct flow_rec *r, const struct fw_tmpl *t)
+/* A record in template order (tmpl_build: common fields, then the
+ * family-dependent ones), straight-line: this is the store's hot path. */
+static void rec_put(struct ipfix_fw *w, const struct flow_rec *r, bool flow6, bool exp6)
 {
-	int i;
-
-	for (i = 0; i < t->nf; i++) {
-		switch (t->what[i]) {
-		case W_RECV: put64(w, (uint64_t)r->recv_ms); break;
-		case W_START: put64(w, (uint64_t)r->time_start_ms); break;
-		case W_END: put64(w, (uint64_t)r->time_end_ms); break;
-		case W_EXPORT: put64(w, (uint64_t)r->export_ms); break;
-		case W_EXP4: addr_put(w, &r->exporter, false); break;
-		case W_EXP6: addr_put(w, &r->exporter, true); break;
-		case W_DOMAIN: put32(w, r->domain); break;
-		case W_SRC4: addr_put(w, &r->src, false); break;
-		case W_DST4: addr_put(w, &r->dst, false); break;
-		case W_SRC6: addr_put(w, &r->src, true); break;
-		case W_DST6: addr_put(w, &r->dst, true); break;
-		case W_SPORT: put16(w, r->src_port); break;
-		case W_DPORT: put16(w, r->dst_port); break;
-		case W_PROTO: put8(w, r->proto); break;
-		case W_TCPFL: put8(w, r->tcp_flags); break;
-		case W_TOS: put8(w, r->tos); break;
-		case W_ICMP4:
-		case W_ICMP6: put8(w, r->icmp_type); put8(w, r->icmp_code); break;
-		case W_IN: put32(w, r->in_if); break;
-		case W_OUT: put32(w, r->out_if); break;
-		case W_BYTES: put64(w, r->bytes); break;
-		case W_PKTS: put64(w, r->packets); break;
-		case W_FLOWS: put64(w, r->flows); break;
-		case W_SRCAS: put32(w, r->src_as); break;
-		case W_DSTAS: put32(w, r->dst_as); break;
-		case W_NH4: addr_put(w, &r->next_hop, false); break;
-		case W_NH6: addr_put(w, &r->next_hop, true); break;
-		case W_BGPNH4: addr_put(w, &r->bgp_next_hop, false); break;
-		case W_BGPNH6: addr_put(w, &r->bgp_next_hop, true); break;
-		case W_VLAN: put16(w, r->vlan); break;
-		case W_DIR: put8(w, r->direction); break;
-		case W_ENDR: put8(w, r->end_reason); break;
-		case W_FWD: put8(w, r->fwd_status); break;
-		case W_SMASK4:
-		case W_SMASK6: put8(w, r->src_mask); break;
-		case W_DMASK4:
-		case W_DMASK6: put8(w, r->dst_mask); break;
-		case W_LABEL: put32(w, r->flow_label); break;
-		case W_SMAC: putn(w, r->src_mac, 6); break;
-		case W_DMAC: putn(w, r->dst_mac, 6); break;
-		case W_VRFIN: put32(w, r->vrf_in); break;
-		case W_VRFOUT: put32(w, r->vrf_out); break;
-		case W_SAMPLER: put32(w, r->sampler_id); break;
-		case W_SEQ: put32(w, r->seq); break;
-		case W_RATE: put32(w, r->sampling_rate); break;
-		case W_PVER: put8(w, r->proto_version); break;
-		case W_PRESENT: put64(w, r->present); break;
-		case W_IPVER: put8(w, r->ip_version); break;
-		default: break;
-		}
-	}
+	put8(w, r->proto_version);
+	put64(w, r->present);
+	put8(w, r->ip_version);
+	put64(w, (uint64_t)r->recv_ms);
+	put64(w, (uint64_t)r->time_start_ms);
+	put64(w, (uint64_t)r->time_end_ms);
+	put64(w, (uint64_t)r->export_ms);
+	put32(w, r->domain);
+	put16(w, r->src_port);
+	put16(w, r->dst_port);
+	put8(w, r->proto);
+	put8(w, r->tcp_flags);
+	put8(w, r->tos);
+	put32(w, r->in_if);
+	put32(w, r->out_if);
+	put64(w, r->bytes);
+	put64(w, r->packets);
+	put64(w, r->flows);
+	put32(w, r->src_as);
+	put32(w, r->dst_as);
+	put16(w, r->vlan);
+	put8(w, r->direction);
+	put8(w, r->end_reason);
+	put8(w, r->fwd_status);
+	put32(w, r->flow_label);
+	putn(w, r->src_mac, 6);
+	putn(w, r->dst_mac, 6);
+	put32(w, r->vrf_in);
+	put32(w, r->vrf_out);
+	put32(w, r->sampler_id);
+	put32(w, r->seq);
+	put32(w, r->sampling_rate);
+	addr_put(w, &r->exporter, exp6);
+	addr_put(w, &r->src, flow6);
+	addr_put(w, &r->dst, flow6);
+	addr_put(w, &r->next_hop, flow6);
+	addr_put(w, &r->bgp_next_hop, flow6);
+	put8(w, r->icmp_type);
+	put8(w, r->icmp_code);
+	put8(w, r->src_mask);
+	put8(w, r->dst_mask);
 }
 
 int ipfix_fw_add(struct ipfix_fw *w, const struct flow_rec *r)
@@ -387,7 +375,7 @@ int ipfix_fw_add(struct ipfix_fw *w, const struct flow_rec *r)
 		put16(w, (uint16_t)(FW_TMPL_BASE + ti));
 		put16(w, 0);
 	}
-	rec_put(w, r, t);
+	rec_put(w, r, ti & 1, ti & 2);
 	w->nrec++;
 	w->seq++;
 	return w->len >= w->block_bytes;
