@@ -36,7 +36,7 @@ static void usage(FILE *f)
 "      --rcvbuf BYTES      socket receive buffer (default: 32M; a warning says\n"
 "                          when net.core.rmem_max caps it)\n"
 "      --queue N           records held between receive and store (default:\n"
-"                          131072); beyond, records are dropped and counted\n"
+"                          262144); beyond, records are dropped and counted\n"
 "      --retain DURATION   delete raw files older than this (default: 7d)\n"
 "      --retain-size BYTES delete the oldest raw files beyond this total\n"
 "                          (default: 10G; 0 = no limit)\n"

@@ -88,7 +88,7 @@ const struct conf_opt collect_conf_opts[] = {
 	  NULL, NULL, NULL, "receive threads, 0 = the CPUs (at most 4)" },
 	{ "collect.rcvbuf", CONF_SIZE, 4096, 1ull << 30, "32M", F(rcvbuf), 0, 0,
 	  NULL, NULL, NULL, "socket receive buffer" },
-	{ "collect.queue", CONF_U64, 2048, 1ull << 26, "131072", F(queue_records), 0, 0,
+	{ "collect.queue", CONF_U64, 2048, 1ull << 26, "262144", F(queue_records), 0, 0,
 	  NULL, NULL, NULL, "records held between receive and store" },
 	{ "collect.retain", CONF_DURATION, 0, 3650 * DAY, "7d", F(retain_ms), 0, 0,
 	  NULL, NULL, NULL, "delete raw files older than this (0 = never)" },

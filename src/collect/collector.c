@@ -20,7 +20,7 @@ void collect_cfg_defaults(struct collect_cfg *cfg)
 	snprintf(cfg->db, sizeof(cfg->db), "flows.db");
 	cfg->threads = 0;
 	cfg->rcvbuf = 32u << 20;
-	cfg->queue_records = 131072;
+	cfg->queue_records = 262144;
 	cfg->retain_ms = 7ull * 86400 * 1000;
 	cfg->rollup_retain_ms = 90ull * 86400 * 1000;
 	cfg->retain_bytes = 10ull << 30;
