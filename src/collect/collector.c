@@ -49,9 +49,13 @@ void collect_stats_path(const struct collect_cfg *cfg, char *buf, size_t len)
 
 /* ---- store thread ---- */
 
-static void store_feed(struct collector *c)
+/* Feed at most @max chunks (0 = all) so that a busy queue cannot keep
+ * the commit timer from running. Return: true when chunks remain. */
+static bool store_feed(struct collector *c, unsigned max)
 {
-	for (;;) {
+	unsigned n;
+
+	for (n = 0; !max || n < max; n++) {
 		struct chunk *ch;
 
 		pthread_mutex_lock(&c->q_mu);
@@ -64,10 +68,11 @@ static void store_feed(struct collector *c)
 		}
 		pthread_mutex_unlock(&c->q_mu);
 		if (!ch)
-			return;
+			return false;
 		store_add(c->store, ch->rec, ch->n);
 		recv_return_chunk(c, ch);
 	}
+	return true;
 }
 
 static void store_exporters(struct collector *c)
@@ -123,15 +128,19 @@ static void *store_main(void *arg)
 
 		for (k = 0; k < n; k++) {
 			if (evs[k].data.u32 == 0) {
+				uint64_t one = 1;
+
 				if (read(c->q_efd, &x, sizeof(x)) < 0 && errno != EAGAIN)
 					log_warn("collect: store queue");
-				store_feed(c);
+				/* about 0.1 s of work, then back to the timer */
+				if (store_feed(c, 128) &&
+				    write(c->q_efd, &one, sizeof(one)) < 0)
+					log_warn("collect: store queue");
 			} else {
 				int64_t now = time_real_ms();
 
 				if (read(tfd, &x, sizeof(x)) < 0)
 					continue;
-				store_feed(c);
 				store_commit(c->store, now);
 				ticks++;
 				if (ticks % 5 == 0)
@@ -143,7 +152,7 @@ static void *store_main(void *arg)
 		}
 	}
 	/* the receive threads are gone: take the rest and close */
-	store_feed(c);
+	store_feed(c, 0);
 	store_exporters(c);
 	store_commit(c->store, time_real_ms());
 	store_publish(c);

@@ -77,16 +77,27 @@ if command -v pmacctd >/dev/null && command -v sfcapd >/dev/null; then
 	sfpid=$!
 	PIDS+=("$sfpid")
 	sleep 0.3
-	for dest in $p $((p + 1)); do
-		cat >"$T/pm$dest.conf" <<EOC
+	# pmacctd exports live to wanscope while tcpdump records the stream;
+	# then the recorded datagrams are replayed to sfcapd, so both see the
+	# very same sFlow (and a lossy peer cannot fail the comparison)
+	tcpdump -i lo -U -w "$T/sflow.pcap" "udp and dst port $p" 2>"$T/tcpdump.log" &
+	tdpid=$!
+	PIDS+=("$tdpid")
+	wait_for 10 grep -q "listening on" "$T/tcpdump.log" || die "tcpdump: $(cat "$T/tcpdump.log")"
+	cat >"$T/pm.conf" <<EOC
 daemonize: false
 pcap_savefile: $T/in.pcap
 plugins: sfprobe[s]
-sfprobe_receiver[s]: 127.0.0.1:$dest
+sfprobe_receiver[s]: 127.0.0.1:$p
 sfprobe_agentip[s]: 127.0.0.1
 EOC
-		timeout 60 pmacctd -f "$T/pm$dest.conf" >"$T/pm$dest.log" 2>&1 || die "pmacctd: $(tail -3 "$T/pm$dest.log")"
-	done
+	timeout 60 pmacctd -f "$T/pm.conf" >"$T/pm.log" 2>&1 || die "pmacctd: $(tail -3 "$T/pm.log")"
+	sleep 0.5
+	kill -INT "$tdpid"; wait "$tdpid"
+	n=$(python3 "$top/tests/net/collect_replay.py" "$T/sflow.pcap" $((p + 1))) || die "replay"
+	[ "$n" -gt 0 ] || die "no sFlow datagrams recorded"
+	wait_for 10 json "$db.stats.json" "j['packets'] >= $n or exit(1)" >/dev/null ||
+		die "wanscope received fewer than the $n datagrams recorded"
 	sleep 0.5
 	ws_stop "$db"
 	kill -TERM "$sfpid"; wait "$sfpid"

@@ -29,11 +29,10 @@ port_base=$((20000 + ($$ % 2000) * 16))
 
 # wait_for TIMEOUT_S CMD...: poll every 0.1 s until CMD succeeds.
 wait_for() {
-	local n=$(( $1 * 10 )); shift
-	while [ "$n" -gt 0 ]; do
+	local end=$((SECONDS + $1)); shift
+	while [ "$SECONDS" -le "$end" ]; do
 		"$@" && return 0
 		sleep 0.1
-		n=$((n - 1))
 	done
 	return 1
 }
