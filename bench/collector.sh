@@ -86,13 +86,13 @@ run_one() { # PROTO COLLECTOR
 	rm -rf "$T/run"; mkdir -p "$T/run"
 	case $who in
 	wanscope)
-		cpu_start "$T/cpu" "$W" collect --listen "udp://127.0.0.1:$p" --db "$T/run/flows.db" --rcvbuf 64M
+		cpu_start "$T/cpu" "$W" collect --listen "udp://127.0.0.1:$p" --db "$T/run/flows.db" --rcvbuf 64M 2>>"$T/wanscope.log"
 		;;
 	nfcapd)
-		cpu_start "$T/cpu" nfcapd -b 127.0.0.1 -p "$p" -w "$T/run" -t 3600
+		cpu_start "$T/cpu" nfcapd -b 127.0.0.1 -p "$p" -w "$T/run" -t 3600 >>"$T/nfdump.log" 2>&1
 		;;
 	sfcapd)
-		cpu_start "$T/cpu" sfcapd -b 127.0.0.1 -p "$p" -w "$T/run" -t 3600
+		cpu_start "$T/cpu" sfcapd -b 127.0.0.1 -p "$p" -w "$T/run" -t 3600 >>"$T/nfdump.log" 2>&1
 		;;
 	nfacctd|sfacctd)
 		cat >"$T/pm.conf" <<EOC
@@ -107,6 +107,7 @@ aggregate[p]: peer_src_ip, src_host, dst_host, src_port, dst_port, proto
 print_output[p]: csv
 print_output_file[p]: $T/run/out.csv
 print_refresh_time[p]: 3600
+print_cache_entries[p]: 4000037
 EOC
 		cpu_start "$T/cpu" "$who" -f "$T/pm.conf" 2>>"$T/pmacct.log"
 		;;
@@ -139,12 +140,15 @@ PY
 	stored=${stored:-0}
 	read -r u s <"$T/cpu"
 	cpu=$(( (u + s) / (sent > 0 ? sent : 1) ))
-	printf '%-6s %-9s %10s %10s %10s %8s\n' "$proto" "$who" "$sent" "$stored" $((sent - stored)) "$cpu"
+	cpus=$(( (u + s) / (stored > 0 ? stored : 1) ))
+	printf '%-6s %-9s %10s %10s %10s %8s %12s\n' "$proto" "$who" "$sent" "$stored" $((sent - stored)) "$cpu" "$cpus"
 	echo "$proto $who $sent $stored $cpu" >>"$results"
 }
 
 echo "rate $RATE records/s, $COUNT records per run, $(nproc) CPUs"
-printf '%-6s %-9s %10s %10s %10s %8s\n' proto collector sent stored lost ns/rec
+echo "ns/rec: collector CPU (user+sys) per record sent; ns/stored: per record stored"
+echo "(pmacct aggregates: its 'stored' is estimated from the packets it counted)"
+printf '%-6s %-9s %10s %10s %10s %8s %12s\n' proto collector sent stored lost ns/rec ns/stored
 for proto in $PROTOS; do
 	run_one "$proto" wanscope
 	for peer in $PEERS; do

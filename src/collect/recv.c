@@ -8,6 +8,7 @@
  * current chunk, and a lock is taken once per chunk.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,8 +111,9 @@ static void sink(void *arg, const struct flow_rec *recs, size_t n)
 				return;
 			}
 		}
+		/* everything but the interface counters (flow records have none) */
 		r = &t->cur->rec[t->cur->n++];
-		*r = recs[i];
+		memcpy(r, &recs[i], offsetof(struct flow_rec, ctr));
 		r->n_extra = 0;
 		r->extra = NULL;
 	}
