@@ -107,7 +107,8 @@ aggregate[p]: peer_src_ip, src_host, dst_host, src_port, dst_port, proto
 print_output[p]: csv
 print_output_file[p]: $T/run/out.csv
 print_refresh_time[p]: 3600
-print_cache_entries[p]: 4000037
+print_cache_entries[p]: 65537
+print_output_file_append[p]: true
 EOC
 		cpu_start "$T/cpu" "$who" -f "$T/pm.conf" 2>>"$T/pmacct.log"
 		;;
@@ -131,8 +132,11 @@ EOC
 		# pmacct aggregates: estimate records from the packets it counted
 		stored=$(python3 - "$T/run/out.csv" "$pk" "$sent" <<'PY'
 import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-got = sum(int(r.get('PACKETS') or r.get('packets') or 0) for r in rows)
+try:
+    rows = [r for r in csv.DictReader(open(sys.argv[1])) if (r.get('PACKETS') or '').isdigit()]
+except OSError:
+    rows = []
+got = sum(int(r['PACKETS']) for r in rows)
 print(int(round(int(sys.argv[3]) * got / int(sys.argv[2]))))
 PY
 		) ;;
