@@ -73,6 +73,7 @@ struct query {
 	size_t nagg;
 	uint64_t agg_overflow;
 	struct wbuf out;
+	struct out_cache oc;		/* zeroed with the query */
 	uint64_t printed;
 	struct ipfix_read_stats rs;
 };
@@ -286,7 +287,7 @@ static int on_rec(void *arg, const struct flow_rec *r)
 		return 0;
 	if (q->mode == M_RAW) {
 		if (q->json)
-			out_json_rec(&q->out, r);
+			out_json_rec(&q->out, &q->oc, r);
 		else
 			out_text_rec(&q->out, r);
 		if (q->out.len > 1 << 16)
