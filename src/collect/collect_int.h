@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * collect_int.h - what the collector's files share inside src/collect
+ *
+ * Threads and hand-offs:
+ *   receive thread i (one per --threads): epoll over its own socket of
+ *     every listener (SO_REUSEPORT group), recvmmsg batches, allow-list,
+ *     its own flow decoder; decoded flow records are copied into a chunk
+ *     taken from the thread's own free list. A full chunk (or a partial
+ *     one each second) goes on the store queue; when the free list is
+ *     empty the records are dropped and counted (queue_full).
+ *   store thread: takes chunks off the queue, feeds the store (rollups,
+ *     raw IPFIX blocks), hands each chunk back to its owner's free list,
+ *     commits on a timerfd.
+ *   main thread (the caller's loop): statistics once a second from the
+ *     snapshots each receive thread publishes on its own timer.
+ * The only locks are per chunk (queue, free lists) and per second
+ * (snapshots); none per record.
+ */
+#ifndef WS_COLLECT_INT_H
+#define WS_COLLECT_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+
+#include "collect/collector.h"
+#include "collect/store.h"
+#include "flow/flow.h"
+#include "lib/log.h"
+
+#define CHUNK_RECS 1024
+#define RECV_BATCH 64
+#define RECV_BUFSZ 65536
+
+struct chunk {
+	struct chunk *next;
+	uint32_t n;
+	uint16_t owner;			/* receive thread index */
+	struct flow_rec rec[CHUNK_RECS];
+};
+
+/* Counters of one receive thread; written by it alone. */
+struct recv_stats {
+	uint64_t packets, bytes;
+	uint64_t kernel_drops;		/* SO_RXQ_OVFL */
+	uint64_t truncated;		/* datagram larger than the buffer */
+	uint64_t not_allowed;		/* source not in the allow-list */
+	uint64_t decode_ok, decode_failed;	/* packets */
+	uint64_t rejected[FE__COUNT];	/* packets, by flow_decode()'s verdict */
+	uint64_t records, counter_records;
+	uint64_t queued, queue_drops;	/* records */
+};
+
+/* One exporter+domain as a receive thread last published it. */
+struct exp_snap {
+	struct ip_addr addr;
+	enum flow_proto proto;
+	uint32_t domain;
+	uint16_t thread;
+	struct flow_exp_stats st;
+};
+
+struct recv_thread {
+	struct collector *c;
+	unsigned idx;
+	pthread_t tid;
+	bool started;
+	int epfd, tfd, efd;
+	int fds[COLLECT_MAX_LISTEN];
+	uint32_t ovfl_last[COLLECT_MAX_LISTEN];
+	struct flow_decoder *dec;
+	struct mmsghdr msgs[RECV_BATCH];
+	struct iovec iov[RECV_BATCH];
+	struct sockaddr_storage names[RECV_BATCH];
+	char ctrl[RECV_BATCH][64];
+	uint8_t *bufs;			/* RECV_BATCH * RECV_BUFSZ */
+	struct chunk *cur;
+	struct chunk *chunks;		/* the allocation, for free() */
+	pthread_mutex_t free_mu;
+	struct chunk *free;
+	struct recv_stats st;
+	struct log_rl rl;
+	/* published once a second, read by the main thread */
+	pthread_mutex_t snap_mu;
+	struct recv_stats snap_st;
+	struct flow_totals snap_tot;
+	struct exp_snap *snap;
+	size_t nsnap, snap_cap;
+};
+
+struct collector {
+	struct collect_cfg cfg;
+	char stats_path[4200];
+	unsigned nthreads;
+	struct recv_thread *rt;
+	atomic_bool stopping;
+	int stop_efd;			/* wakes every receive thread */
+	/* store queue */
+	pthread_mutex_t q_mu;
+	struct chunk *q_head, *q_tail;
+	size_t q_len;
+	int q_efd;
+	pthread_t store_tid;
+	bool store_started;
+	atomic_bool store_stop;
+	struct store *store;
+	struct store_stats store_st;	/* published by the store thread (q_mu) */
+	int64_t start_ms;
+	bool steering;			/* cBPF steers by exporter */
+};
+
+/* listen.c: the sockets of thread @t for every listener.
+ * Return: 0, or -1 (logged). */
+int listen_open_all(struct collector *c);
+/* recv.c */
+int recv_threads_alloc(struct collector *c);
+int recv_threads_start(struct collector *c);
+void recv_threads_free(struct collector *c);
+void recv_threads_stop(struct collector *c);
+void recv_return_chunk(struct collector *c, struct chunk *ch);
+/* stats.c: merged statistics as JSON into @b. */
+struct wbuf;
+void stats_json(struct collector *c, struct wbuf *b);
+int stats_write_file(struct collector *c);
+/* store thread (collector.c) */
+int store_thread_start(struct collector *c);
+void store_thread_stop(struct collector *c);
+
+#endif

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* collector.c - collector lifecycle and the store thread */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "collect/collect_int.h"
+#include "lib/timeutil.h"
+#include "lib/wbuf.h"
+
+void collect_cfg_defaults(struct collect_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->db, sizeof(cfg->db), "flows.db");
+	cfg->threads = 0;
+	cfg->rcvbuf = 32u << 20;
+	cfg->queue_records = 262144;
+	cfg->retain_ms = 7ull * 86400 * 1000;
+	cfg->rollup_retain_ms = 90ull * 86400 * 1000;
+	cfg->retain_bytes = 10ull << 30;
+	cfg->rotate_ms = 5 * 60 * 1000;
+	cfg->commit_ms = 2000;
+	cfg->rollup_keys = 1000;
+	cfg->zstd_level = 1;
+	cfg->default_sampling = 1;
+	cfg->raw = true;
+}
+
+unsigned collect_auto_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 4 ? 4 : (unsigned)n;
+}
+
+void collect_stats_path(const struct collect_cfg *cfg, char *buf, size_t len)
+{
+	if (cfg->stats_file[0])
+		snprintf(buf, len, "%s", cfg->stats_file);
+	else
+		snprintf(buf, len, "%s.stats.json", cfg->db);
+}
+
+/* ---- store thread ---- */
+
+/* Feed at most @max chunks (0 = all) so that a busy queue cannot keep
+ * the commit timer from running. Return: true when chunks remain. */
+static bool store_feed(struct collector *c, unsigned max)
+{
+	unsigned n;
+
+	for (n = 0; !max || n < max; n++) {
+		struct chunk *ch;
+
+		pthread_mutex_lock(&c->q_mu);
+		ch = c->q_head;
+		if (ch) {
+			c->q_head = ch->next;
+			if (!c->q_head)
+				c->q_tail = NULL;
+			c->q_len--;
+		}
+		pthread_mutex_unlock(&c->q_mu);
+		if (!ch)
+			return false;
+		store_add(c->store, ch->rec, ch->n);
+		recv_return_chunk(c, ch);
+	}
+	return true;
+}
+
+static void store_exporters(struct collector *c)
+{
+	unsigned i;
+	size_t k;
+
+	for (i = 0; i < c->nthreads; i++) {
+		struct recv_thread *t = &c->rt[i];
+
+		pthread_mutex_lock(&t->snap_mu);
+		for (k = 0; k < t->nsnap; k++)
+			store_exporter(c->store, &t->snap[k].addr,
+				       flow_proto_name(t->snap[k].proto),
+				       t->snap[k].domain, &t->snap[k].st);
+		pthread_mutex_unlock(&t->snap_mu);
+	}
+}
+
+static void store_publish(struct collector *c)
+{
+	pthread_mutex_lock(&c->q_mu);
+	store_get_stats(c->store, &c->store_st);
+	pthread_mutex_unlock(&c->q_mu);
+}
+
+static void *store_main(void *arg)
+{
+	struct collector *c = arg;
+	struct itimerspec its;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int epfd, tfd;
+	unsigned ticks = 0;
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	its.it_interval.tv_sec = (time_t)(c->cfg.commit_ms / 1000);
+	its.it_interval.tv_nsec = (long)(c->cfg.commit_ms % 1000) * 1000000;
+	its.it_value = its.it_interval;
+	if (epfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0)
+		fatal("collect: store thread: epoll/timerfd");
+	ev.data.u32 = 0;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, c->q_efd, &ev);
+	ev.data.u32 = 1;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev);
+	while (!atomic_load(&c->store_stop)) {
+		struct epoll_event evs[2];
+		int n = epoll_wait(epfd, evs, 2, 1000), k;
+		uint64_t x;
+
+		for (k = 0; k < n; k++) {
+			if (evs[k].data.u32 == 0) {
+				uint64_t one = 1;
+
+				if (read(c->q_efd, &x, sizeof(x)) < 0 && errno != EAGAIN)
+					log_warn("collect: store queue");
+				/* about 0.1 s of work, then back to the timer */
+				if (store_feed(c, 128) &&
+				    write(c->q_efd, &one, sizeof(one)) < 0)
+					log_warn("collect: store queue");
+			} else {
+				int64_t now = time_real_ms();
+
+				if (read(tfd, &x, sizeof(x)) < 0)
+					continue;
+				store_commit(c->store, now);
+				ticks++;
+				if (ticks % 5 == 0)
+					store_exporters(c);
+				if (ticks % 30 == 1)
+					store_retention(c->store, now);
+				store_publish(c);
+			}
+		}
+	}
+	/* the receive threads are gone: take the rest and close */
+	store_feed(c, 0);
+	store_exporters(c);
+	store_commit(c->store, time_real_ms());
+	store_publish(c);
+	close(tfd);
+	close(epfd);
+	return NULL;
+}
+
+/* ---- lifecycle ---- */
+
+static void collector_free(struct collector *c)
+{
+	if (!c)
+		return;
+	recv_threads_free(c);
+	if (c->store)
+		store_close(c->store, time_real_ms());
+	if (c->q_efd >= 0)
+		close(c->q_efd);
+	if (c->stop_efd >= 0)
+		close(c->stop_efd);
+	pthread_mutex_destroy(&c->q_mu);
+	free(c);
+}
+
+struct collector *collector_start(const struct collect_cfg *cfg)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+	char err[512];
+	unsigned i;
+	int rc;
+
+	if (!c) {
+		log_warnx("collect: out of memory");
+		return NULL;
+	}
+	c->cfg = *cfg;
+	c->q_efd = c->stop_efd = -1;
+	pthread_mutex_init(&c->q_mu, NULL);
+	collect_stats_path(cfg, c->stats_path, sizeof(c->stats_path));
+	c->start_ms = time_real_ms();
+	c->nthreads = cfg->threads ? cfg->threads : collect_auto_threads();
+	if (c->nthreads > COLLECT_MAX_THREADS)
+		c->nthreads = COLLECT_MAX_THREADS;
+	/* a write past RLIMIT_FSIZE must fail with EFBIG, not kill us */
+	signal(SIGXFSZ, SIG_IGN);
+	c->q_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	c->stop_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (c->q_efd < 0 || c->stop_efd < 0) {
+		log_warn("collect: eventfd");
+		goto fail;
+	}
+	c->store = store_open(cfg, err, sizeof(err));
+	if (!c->store) {
+		log_warnx("collect: store: %s", err);
+		goto fail;
+	}
+	if (recv_threads_alloc(c) < 0) {
+		log_warnx("collect: out of memory for %u receive threads", c->nthreads);
+		goto fail;
+	}
+	rc = listen_open_all(c);
+	if (rc == -2) {
+		recv_threads_free(c);
+		c->nthreads = 1;
+		if (recv_threads_alloc(c) < 0)
+			goto fail;
+		rc = listen_open_all(c);
+	}
+	if (rc < 0)
+		goto fail;
+	if (pthread_create(&c->store_tid, NULL, store_main, c)) {
+		log_warnx("collect: cannot start the store thread");
+		goto fail;
+	}
+	c->store_started = true;
+	if (recv_threads_start(c) < 0) {
+		collector_stop(c);
+		return NULL;
+	}
+	for (i = 0; i < cfg->nlisten; i++)
+		log_info("collect: listening on %s", cfg->listen[i].url);
+	log_info("collect: %u receive thread%s%s, store %s (raw records in %s.d/), "
+		 "statistics in %s", c->nthreads, c->nthreads == 1 ? "" : "s",
+		 c->steering ? " (exporters steered by source address)" : "",
+		 cfg->db, cfg->db, c->stats_path);
+	stats_write_file(c);
+	return c;
+fail:
+	collector_free(c);
+	return NULL;
+}
+
+void collector_tick(struct collector *c)
+{
+	stats_write_file(c);
+}
+
+void collector_log_stats(struct collector *c)
+{
+	struct wbuf b;
+
+	if (wbuf_init(&b, 4096, 16u << 20) < 0)
+		return;
+	stats_json(c, &b);
+	wbuf_putc(&b, 0);
+	log_info("collect: statistics: %s", b.p);
+	wbuf_free(&b);
+}
+
+int collector_stop(struct collector *c)
+{
+	struct store_stats st;
+	uint64_t one = 1;
+
+	if (!c)
+		return 0;
+	recv_threads_stop(c);
+	if (c->store_started) {
+		atomic_store(&c->store_stop, true);
+		if (write(c->q_efd, &one, sizeof(one)) < 0)
+			log_warn("collect: waking the store");
+		pthread_join(c->store_tid, NULL);
+		c->store_started = false;
+	}
+	stats_write_file(c);
+	st = c->store_st;
+	collector_free(c);
+	log_info("collect: stopped; %llu records stored (%llu raw), %llu lost by the store",
+		 (unsigned long long)st.records_in, (unsigned long long)st.raw_records,
+		 (unsigned long long)(st.rollup_dropped));
+	return st.rollup_dropped || st.commit_errors ? -1 : 0;
+}

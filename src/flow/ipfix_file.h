@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * ipfix_file.h - flow records to and from IPFIX files (RFC 5655), zstd blocks
+ *
+ * A raw-record file is a sequence of zstd frames ("blocks"). Each frame
+ * decompresses to a self-contained run of IPFIX messages (RFC 7011) that
+ * starts with our template set, so a block can be decoded on its own and a
+ * torn last block (kill -9, disk full) is detected and skipped. Frames
+ * concatenate, so `zstdcat FILE` gives a plain RFC 5655 IPFIX file that
+ * other IPFIX tools read. The reader also accepts uncompressed IPFIX files.
+ */
+#ifndef WS_IPFIX_FILE_H
+#define WS_IPFIX_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow/flow.h"
+
+/* Private IEs use the documentation enterprise number (RFC 5612). */
+#define IPFIX_FILE_PEN 32473
+
+/* Uncompressed bytes per block, default and bounds. */
+#define IPFIX_FILE_BLOCK_DEFAULT (1u << 20)
+#define IPFIX_FILE_BLOCK_MAX (16u << 20)
+
+struct ipfix_fw;
+
+/* A block encoder. @block_bytes: uncompressed size at which
+ * ipfix_fw_add() reports the block full; @level: zstd level.
+ * Return: the encoder, or NULL when out of memory. */
+struct ipfix_fw *ipfix_fw_new(size_t block_bytes, int level);
+void ipfix_fw_free(struct ipfix_fw *w);
+
+/* Append one flow record (type FLOW_REC_FLOW; others are ignored).
+ * Return: 1 when the block is full and should be finished, else 0. */
+int ipfix_fw_add(struct ipfix_fw *w, const struct flow_rec *r);
+
+/* Records in the open block. */
+size_t ipfix_fw_records(const struct ipfix_fw *w);
+
+/*
+ * Close the open block: compress it into one zstd frame (*out, *len valid
+ * until the next call) and start a new, empty block.
+ * Return: 0, or -1 when compression failed (the block is discarded).
+ */
+int ipfix_fw_finish(struct ipfix_fw *w, int64_t export_ms,
+		    const uint8_t **out, size_t *len);
+
+/* What a read saw. */
+struct ipfix_read_stats {
+	uint64_t blocks;		/* zstd frames (or 1 for plain IPFIX) */
+	uint64_t messages;
+	uint64_t records;		/* flow records handed to the callback */
+	uint64_t torn_blocks;		/* truncated/corrupt frame: rest skipped */
+	uint64_t bad_messages;		/* malformed IPFIX message or set */
+	uint64_t no_template;		/* data set without a known template */
+	uint64_t skipped_sets;		/* option templates, unknown sets */
+};
+
+/* Called per record; return non-zero to stop reading. */
+typedef int (*ipfix_rec_fn)(void *arg, const struct flow_rec *r);
+
+/*
+ * Read a raw-record file held in memory: zstd frames or plain IPFIX.
+ * Return: 0 when the input was read to its end or the callback stopped it,
+ * -1 when nothing in it could be read (not IPFIX, not zstd). Damage after
+ * the first good block is counted in @st, not an error.
+ */
+int ipfix_file_read_buf(const uint8_t *buf, size_t len, ipfix_rec_fn fn,
+			void *arg, struct ipfix_read_stats *st);
+
+/* The same for a file, reading at most @max_bytes (0 = all of it).
+ * Return: 0, or -errno when the file cannot be read. */
+int ipfix_file_read(const char *path, uint64_t max_bytes, ipfix_rec_fn fn,
+		    void *arg, struct ipfix_read_stats *st);
+
+#endif
