@@ -380,7 +380,7 @@ static int rollup_query(struct query *q)
 		 step_s ? "minute / ?4 * ?4" : "0", keyexpr, b, p,
 		 q->by == BY_NONE || q->by == BY_EXPORTER || q->by == BY_PROTO ||
 		 q->by == BY_IFIN || q->by == BY_IFOUT ? "" : " AND key != 'other'",
-		 filter_exporter_only(q->f) && q->f ? " AND ws_match(exporter)" : "");
+		 q->f && filter_exporter_only(q->f) ? " AND ws_match(exporter)" : "");
 	if (sqlite3_create_function(q->h, "ws_match", 1, SQLITE_UTF8, q, sql_match,
 				    NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(q->h, sql, -1, &st, NULL) != SQLITE_OK) {

@@ -3,7 +3,7 @@
 # collect_crash.sh - kill -9 in the middle of a stream never corrupts the
 # store: the database passes integrity_check, rollups and raw records
 # count the same records, and a restarted collector continues on it.
-. "$(dirname "$0")/collect_lib.sh"
+. "$(dirname "$0")/collect_lib.bash"
 need sqlite3 python3
 need_flowgen
 p=$((port_base + 1))

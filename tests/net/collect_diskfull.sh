@@ -4,7 +4,7 @@
 # private mount namespace): the collector keeps receiving, counts what the
 # store could not keep, says so in the log, and the database stays
 # readable.
-. "$(dirname "$0")/collect_lib.sh"
+. "$(dirname "$0")/collect_lib.bash"
 need unshare sqlite3 python3
 need_flowgen
 [ "$(id -u)" = 0 ] || skip "needs root (mount)"

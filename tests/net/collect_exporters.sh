@@ -6,7 +6,7 @@
 # / sfcapd; the stored totals (flows, packets, bytes) must be the same,
 # in the rollups and in the raw records, and the statistics must explain
 # every packet.
-. "$(dirname "$0")/collect_lib.sh"
+. "$(dirname "$0")/collect_lib.bash"
 need softflowd softflowctl nfcapd nfdump python3
 
 python3 "$top/tests/net/collect_mkpcap.py" "$T/in.pcap" 300 7 >/dev/null || die "mkpcap"

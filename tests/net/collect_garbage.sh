@@ -4,7 +4,7 @@
 # sFlow headers: the collector survives, keeps decoding good exporters,
 # and its statistics explain every datagram; the allow-list drops and
 # counts everything from elsewhere.
-. "$(dirname "$0")/collect_lib.sh"
+. "$(dirname "$0")/collect_lib.bash"
 need python3
 need_flowgen
 p=$((port_base + 2))

@@ -5,7 +5,7 @@
 # line, the daemon collects and stores until SIGTERM, and without a
 # writable /var/lib/wanscope the default store falls back to
 # ./wanscope-data (said in a log line).
-. "$(dirname "$0")/collect_lib.sh"
+. "$(dirname "$0")/collect_lib.bash"
 need python3 sqlite3
 need_flowgen
 p=$((port_base + 5))
