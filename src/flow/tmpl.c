@@ -58,6 +58,17 @@
  * too: its layout no longer describes the data. cfg.template_timeout_ms
  * (when set) expires templates not refreshed in time, on tick.
  *
+ * Memory. Everything an exporter can make grow - templates, template
+ * pages, pending copies - is charged to one decoder-wide budget,
+ * cfg.max_state_bytes (flow_state_charge), besides the per exporter+domain
+ * caps (max_templates, pending_bytes). Without it the caps multiply:
+ * 4096 exporter+domains x 1024 templates x ~12 KiB (512 fields) is 48 GiB,
+ * and 4096 x 256 KiB pending is 1 GiB. With it the worst case is
+ * max_state_bytes + max_exporters x the fixed ~3.6 KiB of struct
+ * flow_exporter and struct tmpl_cache (tests/unit/flow/test_flood.c
+ * measures it). A template over budget counts template_limit, pending
+ * data over budget pending_limit.
+ *
  * Pending data. A data set whose template is unknown is copied, with the
  * header facts of its message (struct tmpl_msg), into a FIFO bounded by
  * cfg.pending_bytes (FE_PENDING_LIMIT when full). When the template
@@ -117,6 +128,7 @@ struct tmpl {
 	uint8_t flags;			/* TF_* */
 	uint16_t rec_len;		/* fixed-length records, else 0 */
 	uint16_t min_len;		/* shortest possible record (>= 1) */
+	uint32_t size;			/* bytes charged to max_state_bytes */
 	uint32_t nops;
 	uint32_t raw_len;
 	const uint8_t *raw;		/* field specifiers as received */
@@ -140,7 +152,7 @@ struct tmpl_sampler {
 struct tmpl_cache {
 	struct tmpl **page[TMPL_PAGES];
 	struct tmpl *all;
-	uint32_t count;
+	uint32_t count, noptions;
 	struct tmpl_pend *pend, **pend_tail;
 	uint32_t pend_bytes, npend;
 	struct tmpl_sampler samplers[TMPL_MAX_SAMPLERS];
@@ -259,9 +271,11 @@ static inline struct tmpl *tmpl_find(const struct tmpl_cache *tc, uint16_t id)
 	return pg ? pg[id & 0xff] : NULL;
 }
 
-static void tmpl_remove(struct tmpl_cache *tc, struct tmpl *t)
+static void tmpl_remove(struct flow_decoder *d, struct tmpl_cache *tc, struct tmpl *t)
 {
 	tc->page[t->id >> 8][t->id & 0xff] = NULL;
+	flow_state_release(d, t->size);
+	tc->noptions -= t->options;
 	if (t->prev)
 		t->prev->next = t->next;
 	else
@@ -273,18 +287,24 @@ static void tmpl_remove(struct tmpl_cache *tc, struct tmpl *t)
 }
 
 /* Put @t in the slot of its id, replacing @old (which may be NULL).
- * Return: 0, or -1 when the page cannot be allocated. */
-static int tmpl_insert(struct tmpl_cache *tc, struct tmpl *t, struct tmpl *old)
+ * Return: 0, FE_TEMPLATE_LIMIT (state budget) or FE_NOMEM when the page
+ * cannot be allocated (not counted). */
+static enum flow_err tmpl_insert(struct flow_decoder *d, struct tmpl_cache *tc,
+				 struct tmpl *t, struct tmpl *old)
 {
 	struct tmpl ***pg = &tc->page[t->id >> 8];
 
 	if (!*pg) {
+		if (!flow_state_charge(d, 256 * sizeof(**pg)))
+			return FE_TEMPLATE_LIMIT;
 		*pg = calloc(256, sizeof(**pg));
-		if (!*pg)
-			return -1;
+		if (!*pg) {
+			flow_state_release(d, 256 * sizeof(**pg));
+			return FE_NOMEM;
+		}
 	}
 	if (old)
-		tmpl_remove(tc, old);
+		tmpl_remove(d, tc, old);
 	(*pg)[t->id & 0xff] = t;
 	t->prev = NULL;
 	t->next = tc->all;
@@ -292,9 +312,11 @@ static int tmpl_insert(struct tmpl_cache *tc, struct tmpl *t, struct tmpl *old)
 		tc->all->prev = t;
 	tc->all = t;
 	tc->count++;
-	return 0;
+	tc->noptions += t->options;
+	return FE_OK;
 }
 
+/* Only when the decoder goes: nothing is given back to the budget. */
 static void pend_free_all(struct tmpl_cache *tc)
 {
 	struct tmpl_pend *pe, *next;
@@ -338,6 +360,7 @@ static void pend_expire(struct flow_decoder *d, struct flow_exporter *e,
 			*pp = pe->next;
 			tc->pend_bytes -= pe->cost;
 			tc->npend--;
+			flow_state_release(d, pe->cost);
 			flow_count_err(d, e, FE_PENDING_EXPIRED);
 			free(pe);
 		} else {
@@ -359,7 +382,7 @@ static void cache_tick(struct flow_decoder *d, struct flow_exporter *e, int64_t 
 	for (t = tc->all; t; t = next) {
 		next = t->next;
 		if (now_ms - t->last_ms > (int64_t)d->cfg.template_timeout_ms)
-			tmpl_remove(tc, t);
+			tmpl_remove(d, tc, t);
 	}
 }
 
@@ -543,6 +566,7 @@ enum flow_err tmpl_define(struct flow_decoder *d, struct flow_exporter *e,
 	struct cursor scan = *c;
 	struct field_spec f;
 	uint32_t fixed = 0, nvar = 0, nops = 0, min_len, off, rawlen;
+	size_t size;
 	bool v9_varlen = false, has1 = false, has2 = false, seq;
 	const uint8_t *raw = cur_ptr(c);
 	struct tmpl *t, *old;
@@ -595,17 +619,30 @@ enum flow_err tmpl_define(struct flow_decoder *d, struct flow_exporter *e,
 		old->last_ms = d->now_ms;	/* refresh */
 		return FE_OK;
 	}
-	if (!old && tc->count >= d->cfg.max_templates) {
+	if (old) {
+		/* replaced below, or refused: either way its layout no
+		 * longer describes the data */
+		tmpl_remove(d, tc, old);
+		old = NULL;
+	} else if (tc->count >= d->cfg.max_templates) {
 		flow_count_err(d, e, FE_TEMPLATE_LIMIT);
 		return FE_TEMPLATE_LIMIT;
 	}
 
 	/* pass 2: compile */
-	t = malloc(sizeof(*t) + nfields * sizeof(struct tmpl_op) + rawlen);
+	size = sizeof(*t) + nfields * sizeof(struct tmpl_op) + rawlen;
+	if (!flow_state_charge(d, size)) {
+		/* over the decoder-wide budget */
+		flow_count_err(d, e, FE_TEMPLATE_LIMIT);
+		return FE_TEMPLATE_LIMIT;
+	}
+	t = malloc(size);
 	if (!t) {
+		flow_state_release(d, size);
 		flow_count_err(d, e, FE_NOMEM);
 		return FE_NOMEM;
 	}
+	t->size = (uint32_t)size;
 	seq = options || nvar > 0;
 	t->id = id;
 	t->options = options;
@@ -634,10 +671,11 @@ enum flow_err tmpl_define(struct flow_decoder *d, struct flow_exporter *e,
 		t->ops[nops++] = o;
 	}
 	t->nops = nops;
-	if (tmpl_insert(tc, t, old) < 0) {
+	if ((err = tmpl_insert(d, tc, t, old)) != FE_OK) {
+		flow_state_release(d, size);
 		free(t);
-		flow_count_err(d, e, FE_NOMEM);
-		return FE_NOMEM;
+		flow_count_err(d, e, err);
+		return err;
 	}
 	if (tc->npend)
 		pend_release(d, e, tc, id);
@@ -646,7 +684,7 @@ enum flow_err tmpl_define(struct flow_decoder *d, struct flow_exporter *e,
 refuse:
 	old = tmpl_find(tc, id);
 	if (old)
-		tmpl_remove(tc, old);
+		tmpl_remove(d, tc, old);
 	return err;
 }
 
@@ -657,7 +695,7 @@ void tmpl_withdraw(struct flow_decoder *d, struct flow_exporter *e, uint16_t id)
 
 	e->st.template_withdrawals++;
 	if (tc && (t = tmpl_find(tc, id)))
-		tmpl_remove(tc, t);
+		tmpl_remove(d, tc, t);
 }
 
 void tmpl_withdraw_all(struct flow_decoder *d, struct flow_exporter *e, bool options)
@@ -671,7 +709,7 @@ void tmpl_withdraw_all(struct flow_decoder *d, struct flow_exporter *e, bool opt
 	for (t = tc->all; t; t = next) {
 		next = t->next;
 		if (t->options == options)
-			tmpl_remove(tc, t);
+			tmpl_remove(d, tc, t);
 	}
 }
 
@@ -1098,13 +1136,15 @@ static enum flow_err pend_add(struct flow_decoder *d, struct flow_exporter *e,
 	size_t cost = sizeof(struct tmpl_pend) + len;
 	struct tmpl_pend *pe;
 
-	if (cost > d->cfg.pending_bytes - tc->pend_bytes) {
+	if (cost > d->cfg.pending_bytes - tc->pend_bytes ||
+	    !flow_state_charge(d, cost)) {
 		cur_skip(body, len);
 		flow_count_err(d, e, FE_PENDING_LIMIT);
 		return FE_PENDING_LIMIT;
 	}
 	pe = malloc(cost);
 	if (!pe) {
+		flow_state_release(d, cost);
 		cur_skip(body, len);
 		flow_count_err(d, e, FE_NOMEM);
 		return FE_NOMEM;
@@ -1139,6 +1179,7 @@ static void pend_release(struct flow_decoder *d, struct flow_exporter *e,
 			rt = &pe->next;
 			tc->pend_bytes -= pe->cost;
 			tc->npend--;
+			flow_state_release(d, pe->cost);
 		} else {
 			pp = &pe->next;
 		}
