@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * test_harden.c - regressions from the adversarial review of the flow
+ * decoders: each test pins one bug that was found and fixed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "flowtest.h"
+
+#define EXP "192.0.2.9"
+#define SECS 1700000000u
+
+struct fx {
+	struct flow_decoder *d;
+	struct t_sink *s;
+	struct pb p;
+};
+
+static struct fx *fx_new(const struct flow_decoder_cfg *cfg)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->s = calloc(1, sizeof(*f->s));
+	assert_non_null(f->s);
+	f->d = flow_decoder_new(cfg, t_sink_fn, f->s);
+	assert_non_null(f->d);
+	return f;
+}
+
+static void fx_free(struct fx *f)
+{
+	flow_decoder_free(f->d);
+	free(f->s);
+	free(f);
+}
+
+/* Send f->p as is (v9) or with its IPFIX length patched. */
+static enum flow_err fx_send(struct fx *f)
+{
+	if (f->p.b[1] == 10)
+		pb_ipfix_end(&f->p);
+	return t_feed(f->d, &f->p, EXP, SECS * 1000LL);
+}
+
+/* ---- template sets full of records that are not templates ------------- */
+
+/* A set of 16k template records "id 0, count 0" (each refused) used to
+ * re-scan the rest of the set for padding before every record. The count
+ * must be exact and a template after zero padding must still be seen. */
+static void test_template_set_zero_records(void **state)
+{
+	struct fx *f = fx_new(NULL);
+	size_t s;
+	unsigned n = 0;
+
+	(void)state;
+	pb_ipfix_hdr(&f->p, SECS, 0, 1);
+	s = pb_set_begin(&f->p, 2);
+	while (f->p.n < 65535 - 8) {
+		pb_u32(&f->p, 0);
+		n++;
+	}
+	pb_u32(&f->p, 1);	/* id 0, count 1: cut off by the set end */
+	pb_set_end(&f->p, s);
+	fx_send(f);
+	assert_int_equal(t_err(f->d, FE_TEMPLATE_BAD), n + 1);
+
+	/* v9: the same with a real template first and 3 bytes of padding */
+	pb_nf9_hdr(&f->p, 0, 1000, SECS, 0, 1);
+	s = pb_set_begin(&f->p, 0);
+	pb_u16(&f->p, 300);
+	pb_u16(&f->p, 1);
+	pb_field(&f->p, 1, 4, 0);
+	pb_zero(&f->p, 3);
+	pb_set_end(&f->p, s);
+	s = pb_set_begin(&f->p, 300);
+	pb_u32(&f->p, 1234);
+	pb_set_end(&f->p, s);
+	assert_int_equal(fx_send(f), FE_OK);
+	assert_int_equal(f->s->n, 1);
+	assert_int_equal(f->s->r[0].bytes, 1234);
+	fx_free(f);
+}
+
+/* ---- withdraw-all keeps count of each kind ---------------------------- */
+
+static void ipfix_tmpl(struct pb *p, unsigned set, unsigned id, unsigned ie)
+{
+	size_t s = pb_set_begin(p, set);
+
+	pb_u16(p, id);
+	pb_u16(p, set == 3 ? 2 : 1);
+	if (set == 3)
+		pb_u16(p, 1);		/* scope count */
+	if (set == 3)
+		pb_field(p, 149, 4, 0);	/* observationDomainId */
+	pb_field(p, ie, 4, 0);
+	pb_set_end(p, s);
+}
+
+static void ipfix_withdraw_all(struct pb *p, unsigned set)
+{
+	size_t s = pb_set_begin(p, set);
+
+	pb_u16(p, set);
+	pb_u16(p, 0);
+	pb_set_end(p, s);
+}
+
+/* A data set of one 4-byte record (8 for an options template). */
+static void ipfix_data(struct pb *p, unsigned id, uint32_t v, bool opt)
+{
+	size_t s = pb_set_begin(p, id);
+
+	if (opt)
+		pb_u32(p, 1);
+	pb_u32(p, v);
+	pb_set_end(p, s);
+}
+
+/* Withdraw-all of one kind skips the walk when there is none of that
+ * kind; the per-kind count must follow redefinitions that change the
+ * kind of an id. */
+static void test_withdraw_all_kinds(void **state)
+{
+	struct fx *f = fx_new(NULL);
+
+	(void)state;
+	/* 400 is an options template, then redefined as a data template */
+	pb_ipfix_hdr(&f->p, SECS, 0, 1);
+	ipfix_tmpl(&f->p, 3, 400, 34);
+	ipfix_tmpl(&f->p, 2, 400, 1);
+	ipfix_withdraw_all(&f->p, 3);	/* no options left: 400 stays */
+	ipfix_data(&f->p, 400, 77, false);
+	assert_int_equal(fx_send(f), FE_OK);
+	assert_int_equal(f->s->n, 1);
+	assert_int_equal(f->s->r[0].bytes, 77);
+
+	/* and back to options: withdraw-all data keeps it, options drops it */
+	pb_ipfix_hdr(&f->p, SECS, 1, 1);
+	ipfix_tmpl(&f->p, 3, 400, 34);
+	ipfix_tmpl(&f->p, 2, 401, 1);
+	ipfix_withdraw_all(&f->p, 2);
+	ipfix_data(&f->p, 400, 10, true);	/* options: rate 10 */
+	ipfix_withdraw_all(&f->p, 3);
+	ipfix_tmpl(&f->p, 2, 401, 1);
+	ipfix_data(&f->p, 401, 5, false);
+	ipfix_data(&f->p, 400, 10, true);	/* no template: pending */
+	assert_int_equal(fx_send(f), FE_OK);
+	assert_int_equal(f->s->n, 2);
+	assert_int_equal(f->s->r[1].bytes, 5);
+	assert_int_equal(f->s->r[1].sampling_rate, 10);
+	flow_decoder_flush(f->d);
+	assert_int_equal(t_err(f->d, FE_PENDING_EXPIRED), 1);
+	fx_free(f);
+}
+
+/* ---- pending: a cap on the number of sets, nothing kept for empty ones */
+
+static void test_pending_sets_capped(void **state)
+{
+	struct fx *f = fx_new(NULL);
+	unsigned i;
+
+	(void)state;
+	/* 1000 sets of one record for an unknown id, 4 KiB in all */
+	pb_ipfix_hdr(&f->p, SECS, 0, 1);
+	for (i = 0; i < 1000; i++)
+		ipfix_data(&f->p, 500, i, false);
+	fx_send(f);
+	/* and 50 empty sets: counted as nothing, not pending */
+	pb_ipfix_hdr(&f->p, SECS, 1000, 1);
+	for (i = 0; i < 50; i++)
+		pb_set_end(&f->p, pb_set_begin(&f->p, 501));
+	assert_int_equal(fx_send(f), FE_OK);
+	assert_int_equal(t_err(f->d, FE_PENDING_LIMIT), 1000 - 256);
+
+	pb_ipfix_hdr(&f->p, SECS, 1000, 1);
+	ipfix_tmpl(&f->p, 2, 500, 1);
+	ipfix_tmpl(&f->p, 2, 501, 1);
+	fx_send(f);
+	assert_int_equal(f->s->n, 256);
+	assert_int_equal(f->s->r[0].bytes, 0);
+	assert_int_equal(f->s->r[255].bytes, 255);
+	flow_decoder_flush(f->d);
+	assert_int_equal(t_err(f->d, FE_PENDING_EXPIRED), 0);
+	fx_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_template_set_zero_records),
+		cmocka_unit_test(test_withdraw_all_kinds),
+		cmocka_unit_test(test_pending_sets_capped),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
