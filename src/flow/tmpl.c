@@ -133,6 +133,7 @@ struct tmpl {
 	uint8_t flags;			/* TF_* */
 	uint16_t rec_len;		/* fixed-length records, else 0 */
 	uint16_t min_len;		/* shortest possible record (>= 1) */
+	uint16_t nscope;		/* options: leading scope fields */
 	uint32_t size;			/* bytes charged to max_state_bytes */
 	uint32_t nops;
 	uint32_t raw_len;
@@ -619,8 +620,10 @@ enum flow_err tmpl_define(struct flow_decoder *d, struct flow_exporter *e,
 	}
 
 	old = tmpl_find(tc, id);
-	if (old && old->options == options && old->raw_len == rawlen &&
-	    !memcmp(old->raw, raw, rawlen)) {
+	/* The scope count is not in the raw specifiers, but a v9 scope
+	 * field is compiled differently: it must match too. */
+	if (old && old->options == options && old->nscope == nscope &&
+	    old->raw_len == rawlen && !memcmp(old->raw, raw, rawlen)) {
 		old->last_ms = d->now_ms;	/* refresh */
 		return FE_OK;
 	}
@@ -651,6 +654,7 @@ enum flow_err tmpl_define(struct flow_decoder *d, struct flow_exporter *e,
 	seq = options || nvar > 0;
 	t->id = id;
 	t->options = options;
+	t->nscope = (uint16_t)nscope;
 	t->flags = seq ? TF_SEQ : 0;
 	t->last_ms = d->now_ms;
 	t->rec_len = seq ? 0 : (uint16_t)fixed;

@@ -193,12 +193,65 @@ static void test_pending_sets_capped(void **state)
 	fx_free(f);
 }
 
+/* ---- v9 options template refresh compares the scope split -------------- */
+
+/* v9 options template @id: fields (system scope 1, 4) and (34, 4), of
+ * which the first @nscope are scope fields. */
+static void nf9_opt_tmpl(struct pb *p, unsigned id, unsigned nscope)
+{
+	size_t s = pb_set_begin(p, 1);
+
+	pb_u16(p, id);
+	pb_u16(p, nscope * 4);
+	pb_u16(p, (2 - nscope) * 4);
+	pb_field(p, 1, 4, 0);
+	pb_field(p, 34, 4, 0);
+	pb_zero(p, 2);
+	pb_set_end(p, s);
+}
+
+static void test_nf9_options_scope_change(void **state)
+{
+	struct fx *f = fx_new(NULL);
+	size_t s;
+
+	(void)state;
+	/* both fields scope: the interval is a scope value, no rate */
+	pb_nf9_hdr(&f->p, 0, 1000, SECS, 0, 1);
+	nf9_opt_tmpl(&f->p, 300, 2);
+	s = pb_set_begin(&f->p, 300);
+	pb_u32(&f->p, 1);
+	pb_u32(&f->p, 10);
+	pb_set_end(&f->p, s);
+	fx_send(f);
+	/* the same specifiers with one scope field: now it is a rate */
+	pb_nf9_hdr(&f->p, 0, 2000, SECS + 1, 1, 1);
+	nf9_opt_tmpl(&f->p, 300, 1);
+	s = pb_set_begin(&f->p, 300);
+	pb_u32(&f->p, 1);
+	pb_u32(&f->p, 10);
+	pb_set_end(&f->p, s);
+	s = pb_set_begin(&f->p, 0);
+	pb_u16(&f->p, 301);
+	pb_u16(&f->p, 1);
+	pb_field(&f->p, 1, 4, 0);
+	pb_set_end(&f->p, s);
+	s = pb_set_begin(&f->p, 301);
+	pb_u32(&f->p, 500);
+	pb_set_end(&f->p, s);
+	assert_int_equal(fx_send(f), FE_OK);
+	assert_int_equal(f->s->n, 1);
+	assert_int_equal(f->s->r[0].sampling_rate, 10);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_template_set_zero_records),
 		cmocka_unit_test(test_withdraw_all_kinds),
 		cmocka_unit_test(test_pending_sets_capped),
+		cmocka_unit_test(test_nf9_options_scope_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
