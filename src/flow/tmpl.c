@@ -103,6 +103,7 @@ enum tmpl_opcode {
 	OP_EXTRA,	/* kept raw */
 	OP_SKIP,	/* consumed, ignored (sequential programs) */
 	OP_U8, OP_U16, OP_U32, OP_U64,
+	OP_UFIT,	/* a field wider than its target: stored when it fits */
 	OP_IP4, OP_IP6, OP_MAC, OP_ICMP,
 	OP_T_SEC, OP_T_MS, OP_T_NTP, OP_T_DUS,
 	OP_T_UP,	/* 21/22 (ie_map only): becomes one of the next two */
@@ -116,8 +117,8 @@ struct tmpl_op {
 	uint16_t len;		/* width, or TMPL_VARLEN */
 	uint8_t op;		/* enum tmpl_opcode */
 	uint8_t fbit;		/* FF_* the store sets */
-	uint8_t aux;		/* IP version to set / 0 start 1 end / v9 scope */
-	uint8_t unused;
+	uint8_t aux;		/* IP version to set / 0 start 1 end / UFIT width */
+	uint8_t v9_scope;	/* a NetFlow v9 options scope field */
 	uint16_t dst;		/* offset of the target in struct flow_rec */
 	uint16_t id;		/* information element */
 	uint32_t pen;		/* enterprise, 0 for IANA */
@@ -261,6 +262,8 @@ static bool op_width_ok(unsigned op, unsigned len)
 		return len == 6;
 	case OP_T_NTP:
 		return len == 8;
+	case OP_ICMP:
+		return len <= 2;	/* unsigned16 type << 8 | code */
 	case OP_SKIP:
 		return true;
 	default:
@@ -536,7 +539,7 @@ static struct tmpl_op op_compile(const struct field_spec *f, bool ipfix,
 	if (v9_scope) {
 		/* v9 scope types (system, interface, ...) are not IEs */
 		o.op = OP_SKIP;
-		o.aux = 1;
+		o.v9_scope = 1;
 		return o;
 	}
 	if (!f->pen && f->id < IE_MAP_LEN)
@@ -551,6 +554,16 @@ static struct tmpl_op op_compile(const struct field_spec *f, bool ipfix,
 	o.fbit = m.fbit;
 	o.aux = m.aux;
 	o.dst = m.dst;
+	/* Wider than the record's field (against RFC 7011 6.2, but sent):
+	 * a value that does not fit is kept raw instead of cut. tcpControlBits
+	 * is unsigned16 since RFC 7125 and only its low 8 bits are flags we
+	 * keep (the next bit is NS), so it is cut on purpose. */
+	if ((m.op == OP_U8 || m.op == OP_U16 || m.op == OP_U32) &&
+	    f->len > (m.op == OP_U8 ? 1u : m.op == OP_U16 ? 2u : 4u) &&
+	    !(f->id == 6 && !f->pen)) {
+		o.op = OP_UFIT;
+		o.aux = m.op == OP_U8 ? 1 : m.op == OP_U16 ? 2 : 4;
+	}
 	return o;
 }
 
@@ -817,6 +830,22 @@ static inline __attribute__((always_inline)) void op_apply(struct flow_decoder *
 		v = rd_uint(p, len);
 		memcpy(base + o->dst, &v, 8);
 		break;
+	case OP_UFIT:
+		v = rd_uint(p, len);
+		if (v >> (o->aux * 8)) {
+			(void)flow_rec_add_extra(d, r, o->pen, o->id, p, (uint16_t)len);
+			return;
+		}
+		if (o->aux == 1) {
+			base[o->dst] = (uint8_t)v;
+		} else if (o->aux == 2) {
+			v16 = (uint16_t)v;
+			memcpy(base + o->dst, &v16, 2);
+		} else {
+			v32 = (uint32_t)v;
+			memcpy(base + o->dst, &v32, 4);
+		}
+		break;
 	case OP_IP4:
 		put_addr(r, o, p, 4, 4);
 		return;
@@ -874,7 +903,11 @@ static inline __attribute__((always_inline)) void op_apply(struct flow_decoder *
 		return;
 	case OP_SAMPLER:
 		s->has |= S_SAMPLER;
-		s->sampler = rd_uint(p, len);
+		s->sampler = rd_uint(p, len);	/* the lookup uses all 64 bits */
+		if (s->sampler > UINT32_MAX) {
+			(void)flow_rec_add_extra(d, r, o->pen, o->id, p, (uint16_t)len);
+			return;
+		}
 		r->sampler_id = (uint32_t)s->sampler;
 		break;
 	case OP_EXTRA:
@@ -946,7 +979,7 @@ static void opt_field(struct opt_vals *ov, const struct tmpl_op *o,
 {
 	uint64_t v;
 
-	if (o->pen || o->aux || len == 0 || len > 8)
+	if (o->pen || o->v9_scope || len == 0 || len > 8)
 		return;		/* v9 scope, enterprise, or not a number */
 	v = rd_uint(p, len);
 	switch (o->id) {

@@ -245,6 +245,85 @@ static void test_nf9_options_scope_change(void **state)
 	fx_free(f);
 }
 
+/* ---- a field wider than its record field is never cut silently -------- */
+
+static void test_wide_fields_not_truncated(void **state)
+{
+	static const unsigned fl[][2] = {
+		{ 7, 4 }, { 11, 4 }, { 6, 2 }, { 10, 8 }, { 4, 2 }, { 302, 8 },
+		{ 89, 4 },
+	};
+	struct fx *f = fx_new(NULL);
+	const struct t_extra *x;
+	size_t s;
+	unsigned i, k;
+
+	(void)state;
+	pb_ipfix_hdr(&f->p, SECS, 0, 1);
+	/* options: selector 2^40 samples 1 in 100 */
+	s = pb_set_begin(&f->p, 3);
+	pb_u16(&f->p, 600);
+	pb_u16(&f->p, 2);
+	pb_u16(&f->p, 1);
+	pb_field(&f->p, 302, 8, 0);
+	pb_field(&f->p, 34, 4, 0);
+	pb_set_end(&f->p, s);
+	s = pb_set_begin(&f->p, 600);
+	pb_u64(&f->p, UINT64_C(1) << 40);
+	pb_u32(&f->p, 100);
+	pb_set_end(&f->p, s);
+	s = pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 601);
+	pb_u16(&f->p, 7);
+	for (i = 0; i < 7; i++)
+		pb_field(&f->p, fl[i][0], fl[i][1], 0);
+	pb_set_end(&f->p, s);
+	s = pb_set_begin(&f->p, 601);
+	for (k = 0; k < 2; k++) {
+		pb_u32(&f->p, k ? 70000 : 80);		/* src port */
+		pb_u32(&f->p, k ? 0x10000 : 443);	/* dst port */
+		pb_u16(&f->p, 0x0112);			/* NS + SYN/ACK */
+		pb_u64(&f->p, k ? (UINT64_C(1) << 32) + 5 : 7);
+		pb_u16(&f->p, k ? 0x106 : 6);		/* proto */
+		pb_u64(&f->p, k ? UINT64_C(1) << 40 : 9);
+		pb_u32(&f->p, k ? 0x100 : 0x40);	/* forwardingStatus */
+	}
+	pb_set_end(&f->p, s);
+	assert_int_equal(fx_send(f), FE_OK);
+	assert_int_equal(f->s->n, 2);
+
+	/* values that fit are stored */
+	assert_true(flow_has(&f->s->r[0], FF_SRC_PORT));
+	assert_int_equal(f->s->r[0].src_port, 80);
+	assert_int_equal(f->s->r[0].dst_port, 443);
+	assert_int_equal(f->s->r[0].in_if, 7);
+	assert_int_equal(f->s->r[0].proto, 6);
+	assert_int_equal(f->s->r[0].sampler_id, 9);
+	assert_int_equal(f->s->r[0].fwd_status, 0x40);
+	assert_int_equal(f->s->r[0].n_extra, 0);
+	/* tcpControlBits: the low 8 bits, on purpose */
+	assert_int_equal(f->s->r[0].tcp_flags, 0x12);
+	assert_int_equal(f->s->r[1].tcp_flags, 0x12);
+
+	/* values that do not fit are absent and kept raw */
+	assert_false(flow_has(&f->s->r[1], FF_SRC_PORT));
+	assert_false(flow_has(&f->s->r[1], FF_DST_PORT));
+	assert_false(flow_has(&f->s->r[1], FF_IN_IF));
+	assert_false(flow_has(&f->s->r[1], FF_PROTO));
+	assert_false(flow_has(&f->s->r[1], FF_SAMPLER_ID));
+	assert_false(flow_has(&f->s->r[1], FF_FWD_STATUS));
+	x = t_extra_find(f->s, 1, 0, 7);
+	assert_non_null(x);
+	assert_int_equal(x->len, 4);
+	assert_int_equal(x->data[1], 1);	/* 70000 = 0x00011170 */
+	assert_non_null(t_extra_find(f->s, 1, 0, 10));
+	assert_non_null(t_extra_find(f->s, 1, 0, 302));
+	/* the selector lookup used all 64 bits */
+	assert_int_equal(f->s->r[1].sampling_rate, 100);
+	assert_int_equal(f->s->r[0].sampling_rate, 1);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_withdraw_all_kinds),
 		cmocka_unit_test(test_pending_sets_capped),
 		cmocka_unit_test(test_nf9_options_scope_change),
+		cmocka_unit_test(test_wide_fields_not_truncated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
