@@ -498,12 +498,22 @@ static uint32_t rate_clamp(uint64_t r)
 	return r == 0 ? 1 : r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
 }
 
+/* round(@a / @b) for @b > 0, without the overflow of (a + b / 2) / b
+ * (8-byte option fields can hold anything). */
+static uint64_t div_round(uint64_t a, uint64_t b)
+{
+	return a / b + (a % b >= b - b / 2);
+}
+
 /* packet interval + space: 1 of every (interval + space) is taken */
 static uint32_t rate_interval_space(uint64_t spi, uint64_t sps)
 {
+	uint64_t q;
+
 	if (!spi)
 		return 1;
-	return rate_clamp((spi + sps + spi / 2) / spi);
+	q = div_round(sps, spi);	/* (spi + sps) / spi - 1 */
+	return q >= UINT32_MAX ? UINT32_MAX : (uint32_t)q + 1;
 }
 
 /* ---- template compilation -------------------------------------------- */
@@ -1047,7 +1057,7 @@ static bool opt_rate(const struct opt_vals *ov, uint32_t *rate)
 	else if (count)
 		*rate = rate_interval_space(ov->spi, ov->sps);
 	else if (n_of_n)
-		*rate = rate_clamp((ov->population + ov->size / 2) / ov->size);
+		*rate = rate_clamp(div_round(ov->population, ov->size));
 	else if (prob)
 		*rate = 1.0 / ov->probability >= (double)UINT32_MAX ? UINT32_MAX :
 			rate_clamp((uint64_t)(1.0 / ov->probability + 0.5));

@@ -324,6 +324,55 @@ static void test_wide_fields_not_truncated(void **state)
 	fx_free(f);
 }
 
+/* ---- sampling parameters at the ends of their 8-byte range ------------ */
+
+/* One IPFIX options record (scope observationDomainId) with the given
+ * 8-byte fields, then one flow; the flow's sampling rate. */
+static uint32_t rate_of(const unsigned *ies, const uint64_t *vals, unsigned n)
+{
+	struct fx *f = fx_new(NULL);
+	uint32_t rate;
+	size_t s;
+	unsigned i;
+
+	pb_ipfix_hdr(&f->p, SECS, 0, 1);
+	s = pb_set_begin(&f->p, 3);
+	pb_u16(&f->p, 700);
+	pb_u16(&f->p, 1 + n);
+	pb_u16(&f->p, 1);
+	pb_field(&f->p, 149, 4, 0);
+	for (i = 0; i < n; i++)
+		pb_field(&f->p, ies[i], 8, 0);
+	pb_set_end(&f->p, s);
+	s = pb_set_begin(&f->p, 700);
+	pb_u32(&f->p, 1);
+	for (i = 0; i < n; i++)
+		pb_u64(&f->p, vals[i]);
+	pb_set_end(&f->p, s);
+	ipfix_tmpl(&f->p, 2, 701, 1);
+	ipfix_data(&f->p, 701, 1, false);
+	assert_int_equal(fx_send(f), FE_OK);
+	assert_int_equal(f->s->n, 1);
+	rate = f->s->r[0].sampling_rate;
+	fx_free(f);
+	return rate;
+}
+
+static void test_sampling_extremes(void **state)
+{
+	static const unsigned spi_sps[] = { 305, 306 }, n_of_n[] = { 309, 310 };
+	const uint64_t big = UINT64_MAX;
+
+	(void)state;
+	/* 1 of every 2^64: as rare as a rate can say */
+	assert_int_equal(rate_of(spi_sps, (const uint64_t[]){ 1, big }, 2), UINT32_MAX);
+	assert_int_equal(rate_of(spi_sps, (const uint64_t[]){ big, big }, 2), 2);
+	assert_int_equal(rate_of(spi_sps, (const uint64_t[]){ 3, 7 }, 2), 3);	/* 10/3 */
+	assert_int_equal(rate_of(n_of_n, (const uint64_t[]){ 2, big }, 2), UINT32_MAX);
+	assert_int_equal(rate_of(n_of_n, (const uint64_t[]){ big / 4, big }, 2), 4);
+	assert_int_equal(rate_of(n_of_n, (const uint64_t[]){ 2, 5 }, 2), 3);	/* 2.5 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_pending_sets_capped),
 		cmocka_unit_test(test_nf9_options_scope_change),
 		cmocka_unit_test(test_wide_fields_not_truncated),
+		cmocka_unit_test(test_sampling_extremes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
