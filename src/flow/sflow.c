@@ -339,6 +339,15 @@ static int rec_ethernet(struct sample_ctx *x, struct cursor *c)
 	return 0;
 }
 
+/* Store @v in the 8-bit field @dst (presence @f) when it fits. */
+static void set_u8(struct flow_rec *r, uint8_t *dst, enum flow_field f, uint32_t v)
+{
+	if (v <= 0xff) {
+		*dst = (uint8_t)v;
+		flow_set(r, f);
+	}
+}
+
 /* sampled_ipv4 and sampled_ipv6 differ only in the address size. */
 static int rec_ip(struct sample_ctx *x, struct cursor *c, bool v6)
 {
@@ -358,14 +367,19 @@ static int rec_ip(struct sample_ctx *x, struct cursor *c, bool v6)
 		ip_addr_set4(&r->dst, a + 4);
 	}
 	r->ip_version = v6 ? 6 : 4;
-	r->proto = (uint8_t)proto;
-	r->src_port = (uint16_t)sport;
-	r->dst_port = (uint16_t)dport;
+	r->present |= FF_BIT(FF_SRC) | FF_BIT(FF_DST);
+	/* 32-bit XDR words for 8- and 16-bit values: one that does not fit
+	 * is left out rather than cut. TCP flags keep their low 8 bits (the
+	 * ones struct flow_rec has room for). */
+	set_u8(r, &r->proto, FF_PROTO, proto);
+	set_u8(r, &r->tos, FF_TOS, tos);
 	r->tcp_flags = (uint8_t)flags;
-	r->tos = (uint8_t)tos;
-	r->present |= FF_BIT(FF_SRC) | FF_BIT(FF_DST) | FF_BIT(FF_PROTO) |
-		      FF_BIT(FF_SRC_PORT) | FF_BIT(FF_DST_PORT) |
-		      FF_BIT(FF_TCP_FLAGS) | FF_BIT(FF_TOS);
+	flow_set(r, FF_TCP_FLAGS);
+	if (sport <= 0xffff && dport <= 0xffff) {
+		r->src_port = (uint16_t)sport;
+		r->dst_port = (uint16_t)dport;
+		r->present |= FF_BIT(FF_SRC_PORT) | FF_BIT(FF_DST_PORT);
+	}
 	set_bytes(x, len, 1);
 	return 0;
 }
@@ -401,9 +415,11 @@ static int rec_router(struct sample_ctx *x, struct cursor *c)
 		r->next_hop = nh;
 		flow_set(r, FF_NEXT_HOP);
 	}
-	r->src_mask = (uint8_t)smask;
-	r->dst_mask = (uint8_t)dmask;
-	r->present |= FF_BIT(FF_SRC_MASK) | FF_BIT(FF_DST_MASK);
+	/* a prefix length above 128 is no prefix length */
+	if (smask <= 128)
+		set_u8(r, &r->src_mask, FF_SRC_MASK, smask);
+	if (dmask <= 128)
+		set_u8(r, &r->dst_mask, FF_DST_MASK, dmask);
 	return 0;
 }
 
