@@ -34,6 +34,7 @@ struct decode_ctx {
 	struct flow_decoder *dec;
 	struct cap_reader cap;
 	struct wbuf out;
+	struct out_cache cache;
 	enum out_format fmt;
 	bool stats, quiet;
 	uint64_t limit, written;
@@ -168,12 +169,12 @@ static void sink(void *arg, const struct flow_rec *recs, size_t n)
 	for (i = 0; i < n && !x->stop; i++) {
 		switch (x->fmt) {
 		case OUT_JSONL:
-			out_json_rec(&x->out, &recs[i]);
+			out_json_rec(&x->out, &x->cache, &recs[i]);
 			break;
 		case OUT_CSV:
 			if (recs[i].type != FLOW_REC_FLOW)
 				continue;
-			out_csv_rec(&x->out, &recs[i]);
+			out_csv_rec(&x->out, &x->cache, &recs[i]);
 			break;
 		case OUT_TEXT:
 			out_text_rec(&x->out, &recs[i]);
@@ -388,7 +389,9 @@ static void stats_json(struct decode_ctx *x, const struct flow_totals *t,
 	for (i = 0; i < rows->n; i++) {
 		const struct exp_row *r = &rows->v[i];
 
-		wbuf_puts_lit(b, i ? ",{\"exporter\":\"" : "{\"exporter\":\"");
+		if (i)
+			wbuf_putc(b, ',');
+		wbuf_puts_lit(b, "{\"exporter\":\"");
 		wbuf_put(b, ab, ip_addr_fmt(&r->addr, ab));
 		wbuf_puts_lit(b, "\",\"version\":\"");
 		wbuf_puts(b, flow_proto_name(r->proto));

@@ -25,28 +25,147 @@ int out_format_parse(const char *s, enum out_format *f)
 	return 0;
 }
 
+static const char digits2[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Decimal, two digits per division (the hot path's most common call). */
+static inline void put_uint(struct wbuf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t i = sizeof(tmp);
+
+	while (v >= 100) {
+		i -= 2;
+		memcpy(tmp + i, digits2 + (v % 100) * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(tmp + i, digits2 + v * 2, 2);
+	} else {
+		tmp[--i] = (char)('0' + v);
+	}
+	wbuf_put(b, tmp + i, sizeof(tmp) - i);
+}
+
 /* ,"name": */
 #define KEY(b, name) wbuf_puts_lit((b), ",\"" name "\":")
-#define KU(b, name, v) do { KEY(b, name); wbuf_put_u64((b), (v)); } while (0)
+#define KU(b, name, v) do { KEY(b, name); put_uint((b), (v)); } while (0)
+
+/*
+ * IPv6 text as RFC 5952 and inet_ntop() write it (lower case, no leading
+ * zeros, the first longest run of two or more zero groups as "::"),
+ * without inet_ntop's per-group sprintf. Addresses with an IPv4 tail
+ * (the first 80 bits zero) go through ip_addr_fmt().
+ */
+static size_t fmt_ip6(const struct ip_addr *x, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint16_t w[8];
+	int i, best = -1, best_len = 0, cur = -1, cur_len = 0;
+	size_t n = 0;
+
+	for (i = 0; i < 10 && !x->a[i]; i++)
+		;
+	if (i == 10)
+		return ip_addr_fmt(x, buf);
+	for (i = 0; i < 8; i++) {
+		w[i] = (uint16_t)(x->a[2 * i] << 8 | x->a[2 * i + 1]);
+		if (w[i] == 0) {
+			if (cur < 0)
+				cur = i, cur_len = 0;
+			if (++cur_len > best_len)
+				best = cur, best_len = cur_len;
+		} else {
+			cur = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (i = 0; i < 8; i++) {
+		if (i == best) {
+			buf[n++] = ':';
+			if (i == 0)
+				buf[n++] = ':';
+			i += best_len - 1;
+			continue;
+		}
+		if (w[i] >> 12)
+			buf[n++] = hex[w[i] >> 12];
+		if (w[i] >> 8)
+			buf[n++] = hex[w[i] >> 8 & 15];
+		if (w[i] >> 4)
+			buf[n++] = hex[w[i] >> 4 & 15];
+		buf[n++] = hex[w[i] & 15];
+		if (i < 7)
+			buf[n++] = ':';
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+static size_t fmt_addr(const struct ip_addr *a, char buf[IP_ADDR_STRLEN])
+{
+	return a->family == 6 ? fmt_ip6(a, buf) : ip_addr_fmt(a, buf);
+}
 
 static void put_addr(struct wbuf *b, const struct ip_addr *a)
 {
-	char buf[IP_ADDR_STRLEN];
-	size_t n = ip_addr_fmt(a, buf);
+	char buf[IP_ADDR_STRLEN + 2];
+	size_t n = fmt_addr(a, buf + 1);
 
-	wbuf_putc(b, '"');
-	wbuf_put(b, buf, n);
-	wbuf_putc(b, '"');
+	buf[0] = '"';
+	buf[n + 1] = '"';
+	wbuf_put(b, buf, n + 2);
 }
 
-static void put_time(struct wbuf *b, int64_t ms)
+/* The ISO form of @ms, from the cache when it was formatted lately. */
+static const char *iso_time(struct out_cache *c, int64_t ms)
 {
-	char buf[TIME_ISO_LEN];
-	size_t n = time_fmt_iso_ms(ms, buf);
+	unsigned i;
 
-	wbuf_putc(b, '"');
-	wbuf_put(b, buf, n);
-	wbuf_putc(b, '"');
+	for (i = 0; i < OUT_TIME_CACHE; i++)
+		if ((c->valid >> i & 1) && c->ms[i] == ms)
+			return c->iso[i];
+	i = c->next++ % OUT_TIME_CACHE;
+	c->ms[i] = ms;
+	c->valid |= (uint8_t)(1u << i);
+	if (c->date[0] && ms >= c->day_ms && ms - c->day_ms < 86400000) {
+		/* same day as before: only the time of day is new */
+		unsigned t = (unsigned)(ms - c->day_ms), sec = t / 1000, msec = t % 1000;
+		char *p = c->iso[i];
+
+		memcpy(p, c->date, 11);
+		memcpy(p + 11, digits2 + sec / 3600 * 2, 2);
+		p[13] = ':';
+		memcpy(p + 14, digits2 + sec / 60 % 60 * 2, 2);
+		p[16] = ':';
+		memcpy(p + 17, digits2 + sec % 60 * 2, 2);
+		p[19] = '.';
+		p[20] = (char)('0' + msec / 100);
+		memcpy(p + 21, digits2 + msec % 100 * 2, 2);
+		p[23] = 'Z';
+		p[24] = '\0';
+		return p;
+	}
+	time_fmt_iso_ms(ms, c->iso[i]);
+	if (ms >= 0 && ms <= 253402300799999LL) {	/* not clamped */
+		memcpy(c->date, c->iso[i], 11);
+		c->day_ms = ms - ms % 86400000;
+	}
+	return c->iso[i];
+}
+
+static void put_time(struct wbuf *b, struct out_cache *c, int64_t ms)
+{
+	char buf[TIME_ISO_LEN + 1];
+
+	buf[0] = '"';
+	memcpy(buf + 1, iso_time(c, ms), 24);
+	buf[25] = '"';
+	wbuf_put(b, buf, 26);
 }
 
 static void put_mac(struct wbuf *b, const uint8_t m[6])
@@ -76,7 +195,7 @@ static void json_head(struct wbuf *b, const struct flow_rec *r)
 	KU(b, "domain", r->domain);
 }
 
-static void json_counters(struct wbuf *b, const struct flow_rec *r)
+static void json_counters(struct wbuf *b, struct out_cache *tc, const struct flow_rec *r)
 {
 	const struct flow_if_counters *c = &r->ctr;
 
@@ -103,26 +222,26 @@ static void json_counters(struct wbuf *b, const struct flow_rec *r)
 	if (flow_has(r, FF_SEQ))
 		KU(b, "seq", r->seq);
 	KEY(b, "recv_time");
-	put_time(b, r->recv_ms);
+	put_time(b, tc, r->recv_ms);
 	wbuf_puts_lit(b, "}\n");
 }
 
-void out_json_rec(struct wbuf *b, const struct flow_rec *r)
+void out_json_rec(struct wbuf *b, struct out_cache *c, const struct flow_rec *r)
 {
 	uint16_t i;
 
 	if (r->type == FLOW_REC_COUNTERS) {
-		json_counters(b, r);
+		json_counters(b, c, r);
 		return;
 	}
 	json_head(b, r);
 	if (flow_has(r, FF_TIME_START)) {
 		KEY(b, "time_start");
-		put_time(b, r->time_start_ms);
+		put_time(b, c, r->time_start_ms);
 	}
 	if (flow_has(r, FF_TIME_END)) {
 		KEY(b, "time_end");
-		put_time(b, r->time_end_ms);
+		put_time(b, c, r->time_end_ms);
 	}
 	if (r->ip_version)
 		KU(b, "ip_version", r->ip_version);
@@ -203,17 +322,19 @@ void out_json_rec(struct wbuf *b, const struct flow_rec *r)
 		KU(b, "seq", r->seq);
 	if (r->export_ms) {
 		KEY(b, "export_time");
-		put_time(b, r->export_ms);
+		put_time(b, c, r->export_ms);
 	}
 	KEY(b, "recv_time");
-	put_time(b, r->recv_ms);
+	put_time(b, c, r->recv_ms);
 	if (r->n_extra && r->extra) {
 		wbuf_puts_lit(b, ",\"extra\":[");
 		for (i = 0; i < r->n_extra; i++) {
 			const struct flow_extra *x = &r->extra[i];
 
-			wbuf_puts_lit(b, i ? ",{\"pen\":" : "{\"pen\":");
-			wbuf_put_u64(b, x->enterprise);
+			if (i)
+				wbuf_putc(b, ',');
+			wbuf_puts_lit(b, "{\"pen\":");
+			put_uint(b, x->enterprise);
 			KU(b, "id", x->id);
 			wbuf_puts_lit(b, ",\"hex\":\"");
 			if (x->data)
@@ -237,7 +358,7 @@ void out_csv_header(struct wbuf *b)
 	wbuf_put(b, csv_header, sizeof(csv_header) - 1);
 }
 
-#define CU(b, r, f, v) do { wbuf_putc(b, ','); if (flow_has(r, f)) wbuf_put_u64(b, v); } while (0)
+#define CU(b, r, f, v) do { wbuf_putc(b, ','); if (flow_has(r, f)) put_uint(b, v); } while (0)
 
 static void csv_addr(struct wbuf *b, const struct flow_rec *r, enum flow_field f,
 		     const struct ip_addr *a)
@@ -246,20 +367,18 @@ static void csv_addr(struct wbuf *b, const struct flow_rec *r, enum flow_field f
 
 	wbuf_putc(b, ',');
 	if (flow_has(r, f))
-		wbuf_put(b, buf, ip_addr_fmt(a, buf));
+		wbuf_put(b, buf, fmt_addr(a, buf));
 }
 
-static void csv_time(struct wbuf *b, const struct flow_rec *r, enum flow_field f,
-		     int64_t ms)
+static void csv_time(struct wbuf *b, struct out_cache *c, const struct flow_rec *r,
+		     enum flow_field f, int64_t ms)
 {
-	char buf[TIME_ISO_LEN];
-
 	wbuf_putc(b, ',');
 	if (flow_has(r, f))
-		wbuf_put(b, buf, time_fmt_iso_ms(ms, buf));
+		wbuf_put(b, iso_time(c, ms), 24);
 }
 
-void out_csv_rec(struct wbuf *b, const struct flow_rec *r)
+void out_csv_rec(struct wbuf *b, struct out_cache *c, const struct flow_rec *r)
 {
 	char buf[IP_ADDR_STRLEN];
 
@@ -267,14 +386,14 @@ void out_csv_rec(struct wbuf *b, const struct flow_rec *r)
 		return;
 	wbuf_puts(b, flow_proto_name((enum flow_proto)r->proto_version));
 	wbuf_putc(b, ',');
-	wbuf_put(b, buf, ip_addr_fmt(&r->exporter, buf));
+	wbuf_put(b, buf, fmt_addr(&r->exporter, buf));
 	wbuf_putc(b, ',');
-	wbuf_put_u64(b, r->domain);
-	csv_time(b, r, FF_TIME_START, r->time_start_ms);
-	csv_time(b, r, FF_TIME_END, r->time_end_ms);
+	put_uint(b, r->domain);
+	csv_time(b, c, r, FF_TIME_START, r->time_start_ms);
+	csv_time(b, c, r, FF_TIME_END, r->time_end_ms);
 	wbuf_putc(b, ',');
 	if (r->ip_version)
-		wbuf_put_u64(b, r->ip_version);
+		put_uint(b, r->ip_version);
 	csv_addr(b, r, FF_SRC, &r->src);
 	csv_addr(b, r, FF_DST, &r->dst);
 	CU(b, r, FF_SRC_PORT, r->src_port);
@@ -289,7 +408,7 @@ void out_csv_rec(struct wbuf *b, const struct flow_rec *r)
 	CU(b, r, FF_BYTES, r->bytes);
 	CU(b, r, FF_PACKETS, r->packets);
 	wbuf_putc(b, ',');
-	wbuf_put_u64(b, r->sampling_rate);
+	put_uint(b, r->sampling_rate);
 	CU(b, r, FF_SRC_AS, r->src_as);
 	CU(b, r, FF_DST_AS, r->dst_as);
 	csv_addr(b, r, FF_NEXT_HOP, &r->next_hop);
@@ -366,7 +485,7 @@ void out_text_rec(struct wbuf *b, const struct flow_rec *r)
 		ts[10] = ' ';
 		if (flow_has(r, FF_TIME_END))
 			snprintf(dur, sizeof(dur), "%.3f",
-				 (double)(r->time_end_ms - r->time_start_ms) / 1000.0);
+				 ((double)r->time_end_ms - (double)r->time_start_ms) / 1000.0);
 	}
 	text_endpoint(src, sizeof(src), r, FF_SRC, &r->src, FF_SRC_PORT, r->src_port);
 	text_endpoint(dst, sizeof(dst), r, FF_DST, &r->dst, FF_DST_PORT, r->dst_port);

@@ -1,30 +1,28 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* proxy_cmd.c - placeholder until this subcommand lands */
+/* proxy_cmd.c - helpers shared by the edge and connector commands */
 #include <stdio.h>
 
-#include "lib/opt.h"
-#include "subcommands.h"
+#include "icmp/proxy.h"
 
-int edge_main(int argc, char **argv)
+void proxy_stats_file(const char *path, void (*fn)(const void *ctx, FILE *f),
+		      const void *ctx)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "wanscope: edge: not implemented in this build\n");
-	return EXIT_USAGE;
-}
+	char tmp[4096];
+	FILE *f;
 
-int connector_main(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "wanscope: connector: not implemented in this build\n");
-	return EXIT_USAGE;
-}
-
-int credentials_main(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "wanscope: credentials: not implemented in this build\n");
-	return EXIT_USAGE;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return;
+	f = fopen(tmp, "w");
+	if (!f) {
+		/* No right to create files next to it: rewrite it in place. */
+		f = fopen(path, "w");
+		if (!f)
+			return;
+		fn(ctx, f);
+		fclose(f);
+		return;
+	}
+	fn(ctx, f);
+	if (fclose(f) == 0)
+		rename(tmp, path);
 }
