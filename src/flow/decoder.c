@@ -95,6 +95,7 @@ struct flow_decoder *flow_decoder_new(const struct flow_decoder_cfg *cfg,
 	DEF(pending_max_age_ms, 60000);
 	DEF(batch, 256);
 	DEF(default_sampling, 1);
+	DEF(max_state_bytes, (uint64_t)256 << 20);
 	d->sink = sink;
 	d->sink_arg = arg;
 	d->extra_cap = (size_t)d->cfg.batch * 4 + FLOW_MAX_EXTRA_PER_REC;
@@ -324,6 +325,8 @@ void flow_decoder_totals(const struct flow_decoder *d, struct flow_totals *t)
 	*t = d->tot;
 	t->records = 0;
 	t->exporters = hmap_count(&d->exporters);
+	t->state_bytes = d->state_bytes;
+	t->state_bytes_peak = d->state_peak;
 	for (n = hmap_iter_first(&d->exporters, &it); n; n = hmap_iter_next(&d->exporters, &it)) {
 		const struct flow_exporter *e = hmap_entry(n, struct flow_exporter, node);
 

@@ -153,6 +153,12 @@ struct flow_decoder_cfg {
 	uint32_t batch;			/* records per sink call: 256 */
 	uint32_t sampling_override;	/* 0 = none; force this rate */
 	uint32_t default_sampling;	/* rate when the exporter names none: 1 */
+	/* Decoder-wide cap on the state exporters make grow: templates,
+	 * template pages, pending data, sFlow sample-source tables, summed
+	 * over all exporters (template_limit / pending_limit when hit):
+	 * 256 MiB. Beyond it each exporter+domain holds a fixed ~3.6 KiB, so
+	 * the worst case is max_state_bytes + max_exporters * 3.6 KiB. */
+	uint64_t max_state_bytes;
 };
 
 /* One export packet as received. */
@@ -199,6 +205,8 @@ struct flow_totals {
 	uint64_t errors[FE__COUNT];	/* includes per-exporter errors */
 	uint64_t exporters;
 	uint64_t pending_records_decoded;
+	uint64_t state_bytes;		/* charged to max_state_bytes now */
+	uint64_t state_bytes_peak;	/* the most it ever was */
 };
 void flow_decoder_totals(const struct flow_decoder *d, struct flow_totals *t);
 

@@ -53,6 +53,8 @@ struct flow_decoder {
 	struct flow_extra *extra;	/* pool for the batch's extras */
 	size_t nextra, extra_cap;
 	struct flow_totals tot;		/* errors outside any exporter */
+	uint64_t state_bytes;		/* charged against cfg.max_state_bytes */
+	uint64_t state_peak;
 	int64_t now_ms;			/* time of the packet being decoded */
 	const struct flow_pkt *pkt;	/* the packet being decoded */
 };
@@ -86,6 +88,28 @@ static inline void flow_count_err(struct flow_decoder *d, struct flow_exporter *
 		e->st.errors[err]++;
 	else
 		d->tot.errors[err]++;
+}
+
+/*
+ * Charge @n bytes of exporter state (templates, pages, pending copies,
+ * sFlow source tables) to the decoder-wide budget before allocating them.
+ * Return: true when they fit; false when over budget (the caller counts
+ * the limit it hit and does without).
+ */
+static inline bool flow_state_charge(struct flow_decoder *d, size_t n)
+{
+	if (n > d->cfg.max_state_bytes - d->state_bytes)
+		return false;
+	d->state_bytes += n;
+	if (d->state_bytes > d->state_peak)
+		d->state_peak = d->state_bytes;
+	return true;
+}
+
+/* Give back @n bytes charged by flow_state_charge(). */
+static inline void flow_state_release(struct flow_decoder *d, size_t n)
+{
+	d->state_bytes -= n < d->state_bytes ? n : d->state_bytes;
 }
 
 /*

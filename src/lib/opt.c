@@ -16,7 +16,8 @@ int opt_u64(const char *what, const char *s, uint64_t min, uint64_t max, uint64_
 	errno = 0;
 	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
 		goto bad;
-	v = strtoull(s, &end, 0);
+	/* decimal, or hex with 0x; never octal: "010" is ten, not eight */
+	v = strtoull(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
 	if (errno || *end)
 		goto bad;
 	if (v < min || v > max) {

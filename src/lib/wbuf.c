@@ -33,10 +33,10 @@ bool wbuf_reserve(struct wbuf *b, size_t n)
 		b->toobig++;
 		return false;
 	}
+	/* double, but never past max (nor wrap: with a max near SIZE_MAX
+	 * the doubling overflowed to 0 and never ended) */
 	while (ncap - b->len < n)
-		ncap *= 2;
-	if (ncap > b->max)
-		ncap = b->max;
+		ncap = ncap > b->max / 2 ? b->max : ncap * 2;
 	np = realloc(b->p, ncap);
 	if (!np) {
 		b->toobig++;

@@ -45,7 +45,10 @@ static inline void wbuf_putc(struct wbuf *b, char c)
 	b->p[b->len++] = c;
 }
 
-#define wbuf_puts_lit(b, lit) wbuf_put((b), (lit), sizeof(lit) - 1)
+/* strlen, not sizeof: a conditional of two literals ("c ? \",x\" : \"x\"")
+ * is a pointer, whose sizeof cut the text to 7 bytes. Compilers fold
+ * strlen of a literal to a constant, so this costs nothing. */
+#define wbuf_puts_lit(b, lit) wbuf_put((b), (lit), strlen(lit))
 static inline void wbuf_puts(struct wbuf *b, const char *s) { wbuf_put(b, s, strlen(s)); }
 
 void wbuf_put_u64(struct wbuf *b, uint64_t v);

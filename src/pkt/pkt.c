@@ -124,8 +124,14 @@ static int parse_ipv6(struct cursor *c, struct pkt_meta *m)
 	m->depth = PKT_L3;
 	if (plen && cur_left(c) > plen)
 		c->len = c->off + plen;
-	/* Walk a bounded number of extension headers. */
-	for (guard = 0; ipv6_ext_header(nh) && guard < 8; guard++) {
+	/* Walk a bounded number of extension headers. A chain longer than
+	 * that, or a later fragment (what follows its fragment header is
+	 * payload, not headers), ends at L3 with proto = the next header. */
+	for (guard = 0; ipv6_ext_header(nh); guard++) {
+		if (guard == 8 || m->later_fragment) {
+			m->proto = nh;
+			return 0;
+		}
 		uint8_t next = cur_u8(c), hlen = cur_u8(c);
 
 		if (!cur_ok(c)) {

@@ -78,7 +78,9 @@ int pkt_parse(const uint8_t *p, size_t len, enum pkt_link link, struct pkt_meta 
 /* Parse starting at an IPv4 or IPv6 header. Same return as pkt_parse. */
 int pkt_parse_ip(const uint8_t *p, size_t len, struct pkt_meta *m);
 
-/* One's-complement sum helpers (RFC 1071). */
+/* One's-complement sum helpers (RFC 1071). When a sum is built from
+ * several pieces, every piece but the last must have an even length
+ * (an odd piece would shift the bytes after it by one). */
 uint32_t pkt_csum_add(uint32_t sum, const void *p, size_t len);
 uint16_t pkt_csum_fold(uint32_t sum);
 /* Checksum of @len bytes. */

@@ -42,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.max_exporters = 8, .max_templates = 16, .max_fields = 64,
 		.pending_bytes = 4096, .pending_max_age_ms = 3000,
 		.template_timeout_ms = 5000, .batch = 8,
+		.max_state_bytes = 16384,	/* hit the decoder-wide budget too */
 	};
 	static uint8_t pkt[65536];
 	struct flow_decoder *d;

@@ -709,6 +709,60 @@ static void test_source_limit(void **state)
 	flow_decoder_free(d);
 }
 
+/* 32-bit words holding 8/16-bit values (masks, ports, protocol, ToS):
+ * one that does not fit is left out, not cut. */
+static void test_wide_values_left_out(void **state)
+{
+	struct sink s;
+	struct flow_decoder *d = dec(&s, 0);
+	const struct flow_rec *r;
+	struct pkt p;
+
+	(void)state;
+	dgram(&p, "192.0.2.1", 0, 1, 5000, 2);
+	flow_sample(&p, 1, 1, 100, 1, 2, 2);
+	sub_open(&p, 3);			/* sampled IPv4 */
+	put32(&p, 100); put32(&p, 0x106);
+	put32(&p, 0xc0000201); put32(&p, 0xc0000202);
+	put32(&p, 70000); put32(&p, 80); put32(&p, 0x112); put32(&p, 0x100);
+	sub_close(&p);
+	sub_open(&p, 1002);			/* extended router */
+	put32(&p, 0);				/* next hop: unknown */
+	put32(&p, 24); put32(&p, 300);
+	sub_close(&p);
+	sub_close(&p);
+	flow_sample(&p, 2, 1, 100, 1, 2, 2);
+	sub_open(&p, 3);
+	put32(&p, 100); put32(&p, 17);
+	put32(&p, 0xc0000201); put32(&p, 0xc0000202);
+	put32(&p, 53); put32(&p, 5353); put32(&p, 0); put32(&p, 0xb8);
+	sub_close(&p);
+	sub_open(&p, 1002);
+	put32(&p, 0);
+	put32(&p, 129); put32(&p, 128);
+	sub_close(&p);
+	sub_close(&p);
+	assert_int_equal(feed(d, &p), FE_OK);
+	assert_int_equal(s.n, 2);
+	r = &s.r[0];
+	assert_false(flow_has(r, FF_PROTO));
+	assert_false(flow_has(r, FF_TOS));
+	assert_false(flow_has(r, FF_SRC_PORT));
+	assert_false(flow_has(r, FF_DST_PORT));
+	assert_true(flow_has(r, FF_SRC_MASK));
+	assert_int_equal(r->src_mask, 24);
+	assert_false(flow_has(r, FF_DST_MASK));
+	assert_int_equal(r->tcp_flags, 0x12);
+	r = &s.r[1];
+	assert_int_equal(r->proto, 17);
+	assert_int_equal(r->tos, 0xb8);
+	assert_int_equal(r->src_port, 53);
+	assert_int_equal(r->dst_port, 5353);
+	assert_false(flow_has(r, FF_SRC_MASK));
+	assert_int_equal(r->dst_mask, 128);
+	flow_decoder_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -722,6 +776,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_header),
 		cmocka_unit_test(test_malformed_samples),
 		cmocka_unit_test(test_source_limit),
+		cmocka_unit_test(test_wide_values_left_out),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

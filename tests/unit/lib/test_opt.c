@@ -18,6 +18,15 @@ static void test_numbers(void **state)
 	assert_true(v == 42);
 	assert_int_equal(opt_u64("x", "0x10", 0, 100, &v), 0);
 	assert_true(v == 16);
+	/* a leading zero is not octal (strtoull base 0 read 010 as 8, 08 as
+	 * an error) */
+	assert_int_equal(opt_u64("x", "010", 0, 100, &v), 0);
+	assert_true(v == 10);
+	assert_int_equal(opt_u64("x", "08", 0, 100, &v), 0);
+	assert_true(v == 8);
+	assert_int_equal(opt_u64("x", "0X1f", 0, 100, &v), 0);
+	assert_true(v == 31);
+	assert_int_equal(opt_u64("x", "0x", 0, 100, &v), -1);
 	assert_int_equal(opt_u64("x", "101", 0, 100, &v), -1);
 	assert_int_equal(opt_u64("x", "-1", 0, 100, &v), -1);
 	assert_int_equal(opt_u64("x", "4x", 0, 100, &v), -1);

@@ -104,6 +104,111 @@ static void test_checksum(void **state)
 	assert_int_equal(pkt_csum(ip, sizeof(ip)), 0);
 }
 
+/* An IPv6 header with payload length @plen and next header @nh. */
+static void ipv6_hdr(uint8_t *p, unsigned plen, uint8_t nh)
+{
+	memset(p, 0, 40);
+	p[0] = 0x60;
+	p[4] = (uint8_t)(plen >> 8);
+	p[5] = (uint8_t)plen;
+	p[6] = nh;
+	p[7] = 64;
+	p[8] = 0x20;
+	p[24] = 0x20;
+}
+
+/* A later fragment: what follows its fragment header is payload. Bytes
+ * there that look like a destination options header and a TCP header
+ * were walked as headers and set proto from the payload. */
+static void test_ipv6_later_fragment(void **state)
+{
+	uint8_t p[40 + 8 + 8 + 20];
+	struct pkt_meta m;
+
+	(void)state;
+	memset(p, 0, sizeof(p));
+	ipv6_hdr(p, sizeof(p) - 40, 44);
+	p[40] = 60;			/* fragment: next = dest options */
+	p[42] = 0x05;			/* offset 80 (in 8-byte units: 0x05 << 8 >> 3) */
+	p[48] = 17;			/* "dest options" in the payload: next UDP */
+	p[49] = 0;
+	assert_int_equal(pkt_parse_ip(p, sizeof(p), &m), 0);
+	assert_true(m.fragment);
+	assert_true(m.later_fragment);
+	assert_int_equal(m.proto, 60);
+	assert_int_equal(m.depth, PKT_L3);
+
+	/* the first fragment still walks on to the transport header */
+	p[42] = 0;
+	p[43] = 1;			/* offset 0, more fragments */
+	p[48] = 6;
+	p[56 + 12] = 0x50;
+	p[56 + 13] = 0x02;		/* SYN */
+	assert_int_equal(pkt_parse_ip(p, sizeof(p), &m), 0);
+	assert_false(m.later_fragment);
+	assert_int_equal(m.proto, 6);
+	assert_int_equal(m.depth, PKT_L4);
+	assert_int_equal(m.tcp_flags, 2);
+}
+
+/* A chain of more extension headers than are walked ends at L3 with the
+ * header where the walk stopped, instead of claiming it is the transport. */
+static void test_ipv6_long_chain(void **state)
+{
+	uint8_t p[40 + 9 * 8 + 20];
+	struct pkt_meta m;
+	unsigned i;
+
+	(void)state;
+	memset(p, 0, sizeof(p));
+	ipv6_hdr(p, sizeof(p) - 40, 0);
+	for (i = 0; i < 9; i++)
+		p[40 + i * 8] = i < 8 ? 60 : 6;	/* next header, length 0 */
+	assert_int_equal(pkt_parse_ip(p, sizeof(p), &m), 0);
+	assert_int_equal(m.depth, PKT_L3);
+	assert_int_equal(m.proto, 60);
+	assert_null(m.l4_payload);
+
+	/* eight are walked */
+	memset(p, 0, sizeof(p));
+	ipv6_hdr(p, sizeof(p) - 8 - 40, 60);
+	for (i = 0; i < 8; i++)
+		p[40 + i * 8] = i < 7 ? 60 : 6;
+	assert_int_equal(pkt_parse_ip(p, sizeof(p) - 8, &m), 0);
+	assert_int_equal(m.depth, PKT_L4);
+	assert_int_equal(m.proto, 6);
+}
+
+/* Odd lengths and long buffers against a plain RFC 1071 sum. */
+static void test_checksum_odd_and_long(void **state)
+{
+	static uint8_t big[1 << 20];
+	uint32_t ref;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7 + 0xf1);
+	for (n = 1; n <= sizeof(big); n = n * 3 + 1) {
+		uint64_t s = 0;
+
+		for (i = 0; i + 1 < n; i += 2)
+			s += (uint32_t)(big[i] << 8 | big[i + 1]);
+		if (n & 1)
+			s += (uint32_t)big[n - 1] << 8;
+		while (s >> 16)
+			s = (s & 0xffff) + (s >> 16);
+		ref = (uint16_t)~s;
+		assert_int_equal(pkt_csum(big, n), ref);
+		/* in two pieces split at an even offset */
+		assert_int_equal(pkt_csum_fold(pkt_csum_add(pkt_csum_add(0, big, n / 4 * 2),
+							    big + n / 4 * 2, n - n / 4 * 2)), ref);
+	}
+	memset(big, 0xff, sizeof(big));
+	assert_int_equal(pkt_csum(big, sizeof(big)), 0);
+	assert_int_equal(pkt_csum(big, 3), 0x00ff);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -111,6 +216,9 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_ipv6_tcp),
 		cmocka_unit_test(test_checksum),
+		cmocka_unit_test(test_ipv6_later_fragment),
+		cmocka_unit_test(test_ipv6_long_chain),
+		cmocka_unit_test(test_checksum_odd_and_long),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
