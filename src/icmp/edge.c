@@ -14,8 +14,11 @@
  * the destination the edge answers ICMP destination unreachable (net
  * unreachable) itself, rate limited, from its own address (a raw socket:
  * the kernel fills in the source). Packets from connectors are checked to
- * be whole IP packets and written to the TUN, so the host routes them to
- * the client.
+ * pass edgeguard (an echo reply from inside the connector's own prefixes,
+ * or an ICMP error about a client's echo into them, addressed to a client
+ * that recently sent something into the TUN) and are written to the TUN,
+ * so the host routes them to the client. Everything else is counted by
+ * reason and dropped: an authenticated connector still cannot spoof.
  *
  * Hops: the client's packet was forwarded into the TUN by this host's
  * kernel, which already decremented its TTL and answered expiry with time
@@ -35,6 +38,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "icmp/edgeguard.h"
 #include "icmp/icmppkt.h"
 #include "icmp/proxy.h"
 #include "icmp/transport.h"
@@ -57,7 +61,7 @@ struct edge_conn {
 	struct tp_peer peer;
 	struct ip_prefix pfx[TP_MAX_PREFIXES];
 	unsigned npfx;
-	uint64_t to_conn, from_conn;
+	uint64_t to_conn, from_conn, refused;
 };
 
 struct edge_stats {
@@ -66,6 +70,7 @@ struct edge_stats {
 	uint64_t bad_tun_packet, bad_conn_packet, bad_announce, send_failed;
 	uint64_t cookies_sent, connectors_full, sessions_failed, sessions_up;
 	uint64_t routes_full, route_errors;
+	uint64_t guard[EG_NVERDICTS];	/* packets from connectors, by verdict */
 };
 
 struct edge {
@@ -84,6 +89,8 @@ struct edge {
 	const char *stats_file;
 	uint64_t next_stats_ms;
 	struct edge_stats st;
+	struct eg_clients clients;
+	struct log_rl guard_rl;
 	uint8_t pkt[TP_MAX_MSG + 64];	/* [0] = message type */
 	uint8_t out[TP_MAX_MSG + 64];
 	bool quit;
@@ -103,7 +110,7 @@ static void edge_stats_print(const struct edge *e, FILE *f)
 		"tun_rx %llu\ntun_tx %llu\nto_connectors %llu\nfrom_connectors %llu\n"
 		"unreach_sent %llu\ndrop_unreach_ratelimited %llu\n"
 		"drop_no_connector_silent %llu\ndrop_bad_tun_packet %llu\n"
-		"drop_bad_connector_packet %llu\ndrop_bad_announce %llu\n"
+		"drop_bad_message %llu\ndrop_bad_announce %llu\n"
 		"drop_send_failed %llu\ncookies_sent %llu\ndrop_connectors_full %llu\n"
 		"routes_full %llu\nroute_errors %llu\nudp_tx_errors %llu\n",
 		up, (unsigned long long)s->sessions_up,
@@ -117,6 +124,9 @@ static void edge_stats_print(const struct edge *e, FILE *f)
 		(unsigned long long)s->cookies_sent, (unsigned long long)s->connectors_full,
 		(unsigned long long)s->routes_full, (unsigned long long)s->route_errors,
 		(unsigned long long)e->io.tx_errors);
+	for (i = 1; i < EG_NVERDICTS; i++)
+		fprintf(f, "%s %llu\n", eg_verdict_name(i), (unsigned long long)s->guard[i]);
+	fprintf(f, "clients_evicted %llu\n", (unsigned long long)e->clients.evicted);
 }
 
 static void edge_stats_fn(const void *ctx, FILE *f)
@@ -281,6 +291,7 @@ static void edge_tun_read(struct edge *e, uint64_t now)
 			edge_unreach(e, &m, e->pkt + 1, (size_t)n, now);
 			continue;
 		}
+		eg_client_seen(&e->clients, &m.src, now);
 		e->pkt[0] = TP_MSG_PACKET;
 		if (tp_peer_send(&c->peer, e->pkt, (size_t)n + 1, now) < 0) {
 			e->st.send_failed++;
@@ -300,15 +311,19 @@ static void edge_on_msg(void *ctx, struct tp_peer *p, uint8_t type, const uint8_
 	struct edge *e = ctx;
 	struct edge_conn *c = (struct edge_conn *)(void *)((char *)p -
 						offsetof(struct edge_conn, peer));
-	struct pkt_meta m;
 	const char *err = NULL;
+	enum eg_verdict v;
 	int n;
 	unsigned i;
 
 	switch (type) {
 	case TP_MSG_PACKET:
-		if (pkt_parse_ip(body, len, &m) < 0 || m.ip_total_len != len) {
-			e->st.bad_conn_packet++;
+		v = eg_check(&e->clients, c->pfx, c->npfx, body, len, time_mono_ms());
+		if (v != EG_PASS) {
+			e->st.guard[v]++;
+			c->refused++;
+			log_warnx_rl(&e->guard_rl, "connector %s: packet refused: %s",
+				     p->name, eg_verdict_name(v) + sizeof("drop_conn_") - 1);
 			return;
 		}
 		if (write(e->tun.fd, body, len) < 0) {
@@ -358,7 +373,9 @@ static struct edge_conn *edge_find(struct edge *e, const struct sockaddr_storage
 
 static void edge_conn_drop(struct edge_conn *c)
 {
-	log_info("connector %s gone: %s", c->peer.name, c->peer.error);
+	log_info("connector %s gone: %s (%llu packets refused)", c->peer.name, c->peer.error,
+		 (unsigned long long)c->refused);
+	c->refused = 0;
 	tp_peer_free(&c->peer);
 	c->used = false;
 	c->npfx = 0;
@@ -509,18 +526,24 @@ static void edge_usage(FILE *f)
 "      --mtu N              TUN MTU (default 1400, 1280..1452)\n"
 "      --max-connectors N   connectors at once (default 64, at most 1024)\n"
 "      --error-rate N       ICMP errors per second the edge may send (1000)\n"
+"      --max-clients N      client addresses remembered (default 65536); a\n"
+"                           connector may only send to a client that sent\n"
+"                           something within the last %d s\n"
 "      --stats-file FILE    write counters to FILE every second\n"
 "  -v, --verbose            log more\n"
 "  -h, --help               this text\n"
 "\n"
-"Counters are printed to stderr on SIGUSR1.\n"
+"Packets from a connector are passed only when they are echo replies from\n"
+"inside its announced prefixes, or ICMP errors about a client's echo request\n"
+"into them, addressed to a known client; the rest is dropped and counted\n"
+"(drop_conn_*). Counters are printed to stderr on SIGUSR1.\n"
 "\n"
 "Example:\n"
 "  wanscope credentials init /etc/wanscope/creds\n"
 "  wanscope edge --listen 192.0.2.1:4433 --tun ws0 --credentials /etc/wanscope/creds\n"
 "\n"
 "Exit status: 0 after SIGINT/SIGTERM, 1 on a start-up failure, 2 usage error.\n",
-		EDGE_MAX_ROUTES);
+		EDGE_MAX_ROUTES, EG_CLIENT_TTL_MS / 1000);
 }
 
 static int edge_loop(struct edge *e)
@@ -628,6 +651,7 @@ static void edge_free(struct edge *e)
 	edge_routes_remove(e);
 	tun_close(&e->tun);
 	free(e->conns);
+	eg_clients_free(&e->clients);
 	tp_creds_free(&e->creds);
 	if (e->raw4 >= 0)
 		close(e->raw4);
@@ -647,6 +671,7 @@ int edge_main(int argc, char **argv)
 		{ "mtu", required_argument, NULL, 'M' },
 		{ "max-connectors", required_argument, NULL, 'C' },
 		{ "error-rate", required_argument, NULL, 'E' },
+		{ "max-clients", required_argument, NULL, 'K' },
 		{ "stats-file", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -655,7 +680,7 @@ int edge_main(int argc, char **argv)
 	const char *listen = NULL, *creds = NULL, *tun = "ws0", *stats = NULL;
 	struct ip_prefix pre[EDGE_MAX_ROUTES];
 	unsigned npre = 0, i;
-	uint32_t mtu = 1400, maxc = 64, rate = 1000;
+	uint32_t mtu = 1400, maxc = 64, rate = 1000, maxcl = 65536;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct edge *e;
@@ -693,6 +718,10 @@ int edge_main(int argc, char **argv)
 			if (opt_u32("edge: --error-rate", optarg, 0, 1000000, &rate) < 0)
 				return EXIT_USAGE;
 			break;
+		case 'K':
+			if (opt_u32("edge: --max-clients", optarg, 16, 1u << 24, &maxcl) < 0)
+				return EXIT_USAGE;
+			break;
 		case 'S': stats = optarg; break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case 'h': edge_usage(stdout); return EXIT_OK;
@@ -720,8 +749,9 @@ int edge_main(int argc, char **argv)
 	e->tokens_ms = (uint64_t)e->err_burst * 1000;
 	e->stats_file = stats;
 	e->conns = calloc(maxc, sizeof(*e->conns));
+	e->guard_rl = (struct log_rl)LOG_RL_INIT(10000, 5);
 	rc = EXIT_FAIL;
-	if (!e->conns || tp_creds_load(&e->creds, creds, CREDS_EDGE, 1472) < 0 ||
+	if (!e->conns || eg_clients_init(&e->clients, maxcl) < 0 || tp_creds_load(&e->creds, creds, CREDS_EDGE, 1472) < 0 ||
 	    edge_setup(e, &ss, sl, tun, mtu) < 0)
 		goto out;
 	for (i = 0; i < npre; i++)
