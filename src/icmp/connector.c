@@ -69,6 +69,7 @@ struct conn_txq {
 
 struct conn_stats {
 	uint64_t sessions_up, sessions_lost, to_edge, from_edge, not_up_drops;
+	uint64_t handshakes_failed;
 	uint64_t bad_messages, icmp_rx_errors;
 };
 
@@ -106,11 +107,13 @@ static int fam_af(unsigned fam)
 static void conn_stats_print(const struct connector *c, FILE *f)
 {
 	fprintf(f, "session_up %d\nsessions_up %llu\nsessions_lost %llu\n"
+		"handshakes_failed %llu\n"
 		"to_edge %llu\nfrom_edge %llu\ndrop_session_down %llu\n"
 		"drop_bad_message %llu\nicmp_socket_errors %llu\n",
 		c->have_peer && c->peer.state == TP_UP,
 		(unsigned long long)c->st.sessions_up,
-		(unsigned long long)c->st.sessions_lost, (unsigned long long)c->st.to_edge,
+		(unsigned long long)c->st.sessions_lost,
+		(unsigned long long)c->st.handshakes_failed, (unsigned long long)c->st.to_edge,
 		(unsigned long long)c->st.from_edge, (unsigned long long)c->st.not_up_drops,
 		(unsigned long long)c->st.bad_messages,
 		(unsigned long long)c->st.icmp_rx_errors);
@@ -306,6 +309,8 @@ static void conn_session_down(struct connector *c, uint64_t now)
 			     c->peer.error[0] ? c->peer.error : "closed");
 		if (c->peer.state == TP_UP || c->peer.rx_msgs)
 			c->st.sessions_lost++;
+		else
+			c->st.handshakes_failed++;
 		tp_peer_free(&c->peer);
 		c->have_peer = false;
 	}

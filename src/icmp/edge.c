@@ -69,6 +69,7 @@ struct edge_stats {
 	uint64_t unreach_sent, unreach_ratelimited, no_connector_silent;
 	uint64_t bad_tun_packet, bad_conn_packet, bad_announce, send_failed;
 	uint64_t cookies_sent, connectors_full, sessions_failed, sessions_up;
+	uint64_t handshakes_failed;
 	uint64_t routes_full, route_errors;
 	uint64_t guard[EG_NVERDICTS];	/* packets from connectors, by verdict */
 };
@@ -90,7 +91,7 @@ struct edge {
 	uint64_t next_stats_ms;
 	struct edge_stats st;
 	struct eg_clients clients;
-	struct log_rl guard_rl;
+	struct log_rl guard_rl, hs_rl;
 	uint8_t pkt[TP_MAX_MSG + 64];	/* [0] = message type */
 	uint8_t out[TP_MAX_MSG + 64];
 	bool quit;
@@ -107,6 +108,7 @@ static void edge_stats_print(const struct edge *e, FILE *f)
 		up += e->conns[i].used && e->conns[i].peer.state == TP_UP;
 	fprintf(f,
 		"connectors_up %u\nsessions_up %llu\nsessions_failed %llu\n"
+		"handshakes_failed %llu\n"
 		"tun_rx %llu\ntun_tx %llu\nto_connectors %llu\nfrom_connectors %llu\n"
 		"unreach_sent %llu\ndrop_unreach_ratelimited %llu\n"
 		"drop_no_connector_silent %llu\ndrop_bad_tun_packet %llu\n"
@@ -114,7 +116,8 @@ static void edge_stats_print(const struct edge *e, FILE *f)
 		"drop_send_failed %llu\ncookies_sent %llu\ndrop_connectors_full %llu\n"
 		"routes_full %llu\nroute_errors %llu\nudp_tx_errors %llu\n",
 		up, (unsigned long long)s->sessions_up,
-		(unsigned long long)s->sessions_failed, (unsigned long long)s->tun_rx,
+		(unsigned long long)s->sessions_failed,
+		(unsigned long long)s->handshakes_failed, (unsigned long long)s->tun_rx,
 		(unsigned long long)s->tun_tx, (unsigned long long)s->to_connectors,
 		(unsigned long long)s->from_connectors, (unsigned long long)s->unreach_sent,
 		(unsigned long long)s->unreach_ratelimited,
@@ -381,6 +384,23 @@ static void edge_conn_drop(struct edge_conn *c)
 	c->npfx = 0;
 }
 
+/* A session failed: a refused handshake (bad certificate, wrong name) is
+ * counted and logged apart from an established session that died. */
+static void edge_peer_failed(struct edge *e, struct edge_conn *c, enum tp_state before)
+{
+	if (before == TP_HANDSHAKE) {
+		e->st.handshakes_failed++;
+		log_warnx_rl(&e->hs_rl, "connector %s: handshake refused: %s", c->peer.name,
+			     c->peer.error);
+		tp_peer_free(&c->peer);
+		c->used = false;
+		c->npfx = 0;
+		return;
+	}
+	e->st.sessions_failed++;
+	edge_conn_drop(c);
+}
+
 static void edge_new_peer(struct edge *e, const struct sockaddr_storage *ss, socklen_t sl,
 			  uint8_t *d, size_t len, uint64_t now)
 {
@@ -408,10 +428,8 @@ static void edge_new_peer(struct edge *e, const struct sockaddr_storage *ss, soc
 	}
 	c->used = true;
 	c->npfx = 0;
-	if (tp_peer_input(&c->peer, d, len, now, edge_on_msg, e) < 0) {
-		e->st.sessions_failed++;
-		edge_conn_drop(c);
-	}
+	if (tp_peer_input(&c->peer, d, len, now, edge_on_msg, e) < 0)
+		edge_peer_failed(e, c, TP_HANDSHAKE);
 }
 
 static void edge_udp_read(struct edge *e, uint64_t now)
@@ -433,8 +451,7 @@ static void edge_udp_read(struct edge *e, uint64_t now)
 			before = c->peer.state;
 			if (tp_peer_input(&c->peer, e->io.rxbuf[i], mh->msg_len, now,
 					  edge_on_msg, e) < 0) {
-				e->st.sessions_failed++;
-				edge_conn_drop(c);
+				edge_peer_failed(e, c, before);
 				continue;
 			}
 			if (before == TP_HANDSHAKE && c->peer.state == TP_UP) {
@@ -460,7 +477,7 @@ static void edge_tick(struct edge *e, uint64_t now)
 		if (!c->used)
 			continue;
 		if (tp_peer_tick(&c->peer, now) < 0)
-			edge_conn_drop(c);
+			edge_peer_failed(e, c, before);
 		else if (before == TP_HANDSHAKE && c->peer.state == TP_UP)
 			e->st.sessions_up++;
 	}
@@ -750,6 +767,7 @@ int edge_main(int argc, char **argv)
 	e->stats_file = stats;
 	e->conns = calloc(maxc, sizeof(*e->conns));
 	e->guard_rl = (struct log_rl)LOG_RL_INIT(10000, 5);
+	e->hs_rl = (struct log_rl)LOG_RL_INIT(10000, 5);
 	rc = EXIT_FAIL;
 	if (!e->conns || eg_clients_init(&e->clients, maxcl) < 0 || tp_creds_load(&e->creds, creds, CREDS_EDGE, 1472) < 0 ||
 	    edge_setup(e, &ss, sl, tun, mtu) < 0)

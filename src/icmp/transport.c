@@ -288,6 +288,15 @@ void tp_peer_bye(struct tp_peer *p)
 
 static int peer_die(struct tp_peer *p, const char *what, int rc)
 {
+	/* Tell the peer why (bad certificate, unknown CA, ...). */
+	if (p->state == TP_HANDSHAKE && rc != GNUTLS_E_FATAL_ALERT_RECEIVED)
+		gnutls_alert_send_appropriate(p->s, rc);
+	if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+		snprintf(p->error, sizeof(p->error), "%s: the peer refused us: %s", what,
+			 gnutls_alert_get_name(gnutls_alert_get(p->s)));
+		p->state = TP_DEAD;
+		return -1;
+	}
 	if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
 		gnutls_datum_t out = { 0 };
 		unsigned st = gnutls_session_get_verify_cert_status(p->s);
