@@ -54,7 +54,7 @@
 #define EDGE_TICK_MS 100
 #define EDGE_TUN_BUDGET 256	/* packets read from the TUN per loop pass */
 
-enum edge_ev { EV_UDP, EV_TUN, EV_TIMER, EV_SIGNAL };
+enum edge_ev { EV_UDP, EV_TUN, EV_TIMER, EV_SIGNAL, EV_QTIMER };
 
 struct edge_conn {
 	bool used;
@@ -69,7 +69,7 @@ struct edge_stats {
 	uint64_t unreach_sent, unreach_ratelimited, no_connector_silent;
 	uint64_t bad_tun_packet, bad_conn_packet, bad_announce, send_failed;
 	uint64_t cookies_sent, connectors_full, sessions_failed, sessions_up;
-	uint64_t handshakes_failed;
+	uint64_t handshakes_failed, unknown_dropped;
 	uint64_t routes_full, route_errors;
 	uint64_t guard[EG_NVERDICTS];	/* packets from connectors, by verdict */
 };
@@ -84,7 +84,8 @@ struct edge {
 	unsigned nroutes;
 	bool install_routes;
 	int raw4, raw6;
-	int epfd, tfd, sfd;
+	int epfd, tfd, sfd, qfd;		/* qfd: the sessions' own timers */
+	uint64_t qarmed;
 	uint64_t tokens_ms, tokens_at;
 	uint32_t err_rate, err_burst;
 	const char *stats_file;
@@ -108,16 +109,17 @@ static void edge_stats_print(const struct edge *e, FILE *f)
 		up += e->conns[i].used && e->conns[i].peer.state == TP_UP;
 	fprintf(f,
 		"connectors_up %u\nsessions_up %llu\nsessions_failed %llu\n"
-		"handshakes_failed %llu\n"
+		"handshakes_failed %llu\ndrop_unknown_peer %llu\n"
 		"tun_rx %llu\ntun_tx %llu\nto_connectors %llu\nfrom_connectors %llu\n"
 		"unreach_sent %llu\ndrop_unreach_ratelimited %llu\n"
 		"drop_no_connector_silent %llu\ndrop_bad_tun_packet %llu\n"
 		"drop_bad_message %llu\ndrop_bad_announce %llu\n"
-		"drop_send_failed %llu\ncookies_sent %llu\ndrop_connectors_full %llu\n"
+		"drop_send_failed %llu\nchallenges_sent %llu\ndrop_connectors_full %llu\n"
 		"routes_full %llu\nroute_errors %llu\nudp_tx_errors %llu\n",
 		up, (unsigned long long)s->sessions_up,
 		(unsigned long long)s->sessions_failed,
-		(unsigned long long)s->handshakes_failed, (unsigned long long)s->tun_rx,
+		(unsigned long long)s->handshakes_failed,
+		(unsigned long long)s->unknown_dropped, (unsigned long long)s->tun_rx,
 		(unsigned long long)s->tun_tx, (unsigned long long)s->to_connectors,
 		(unsigned long long)s->from_connectors, (unsigned long long)s->unreach_sent,
 		(unsigned long long)s->unreach_ratelimited,
@@ -404,12 +406,16 @@ static void edge_peer_failed(struct edge *e, struct edge_conn *c, enum tp_state 
 static void edge_new_peer(struct edge *e, const struct sockaddr_storage *ss, socklen_t sl,
 			  uint8_t *d, size_t len, uint64_t now)
 {
-	gnutls_dtls_prestate_st pre;
+	struct tp_accept acc;
 	struct edge_conn *c = NULL;
 	unsigned i;
 
-	if (!tp_cookie_check(&e->io, &e->creds, ss, sl, d, len, &pre)) {
+	switch (tp_accept(&e->io, &e->creds, ss, sl, d, len, &acc)) {
+	case 0:
 		e->st.cookies_sent++;
+		return;
+	case -1:
+		e->st.unknown_dropped++;
 		return;
 	}
 	for (i = 0; i < e->max_conns; i++)
@@ -421,9 +427,10 @@ static void edge_new_peer(struct edge *e, const struct sockaddr_storage *ss, soc
 		e->st.connectors_full++;
 		return;
 	}
-	if (tp_peer_init(&c->peer, &e->io, &e->creds, (const struct sockaddr *)ss, sl, &pre,
+	if (tp_peer_init(&c->peer, &e->io, &e->creds, (const struct sockaddr *)ss, sl, &acc,
 			 now) < 0) {
 		log_warnx("connector: %s", c->peer.error);
+		tp_peer_free(&c->peer);
 		return;
 	}
 	c->used = true;
@@ -488,6 +495,37 @@ static void edge_tick(struct edge *e, uint64_t now)
 	}
 }
 
+/* Sessions whose own timers (QUIC loss detection, ACKs, keepalive) ran out. */
+static void edge_qtimers(struct edge *e, uint64_t now)
+{
+	unsigned i;
+
+	for (i = 0; i < e->max_conns; i++) {
+		struct edge_conn *c = &e->conns[i];
+		enum tp_state before = c->peer.state;
+
+		if (!c->used || tp_peer_deadline_ms(&c->peer) > now)
+			continue;
+		if (tp_peer_tick(&c->peer, now) < 0)
+			edge_peer_failed(e, c, before);
+		else if (before == TP_HANDSHAKE && c->peer.state == TP_UP)
+			e->st.sessions_up++;
+	}
+	tp_io_flush(&e->io);
+}
+
+/* Arm the session timer for the earliest deadline of any session. */
+static void edge_arm(struct edge *e)
+{
+	uint64_t next = UINT64_MAX, d;
+	unsigned i;
+
+	for (i = 0; i < e->max_conns; i++)
+		if (e->conns[i].used && (d = tp_peer_deadline_ms(&e->conns[i].peer)) < next)
+			next = d;
+	tp_timer_arm(e->qfd, &e->qarmed, next);
+}
+
 /* ---- setup ---- */
 
 static int edge_listen(const struct sockaddr_storage *ss, socklen_t sl)
@@ -522,7 +560,8 @@ static void edge_usage(FILE *f)
 "\n"
 "Terminate connectors (`wanscope connector`) and route the private prefixes\n"
 "they announce to them through a TUN interface. Connectors authenticate with\n"
-"certificates from `wanscope credentials init DIR` over DTLS 1.2 (GnuTLS).\n"
+"certificates from `wanscope credentials init DIR` over QUIC with DATAGRAM\n"
+"frames (ngtcp2, TLS 1.3 by GnuTLS) or DTLS 1.2 (GnuTLS).\n"
 "Each announced prefix gets a route via the TUN interface; a packet goes to a\n"
 "connector announcing the longest matching prefix (flows are spread over\n"
 "several connectors serving the same prefix and move when one goes away).\n"
@@ -540,6 +579,7 @@ static void edge_usage(FILE *f)
 "                           it is answered (unreachable) while no connector\n"
 "                           serves it; repeatable (at most %d routes)\n"
 "      --no-routes          do not install routes; log the `ip route` needed\n"
+"      --transport T        quic or dtls: what connectors speak (default quic)\n"
 "      --mtu N              TUN MTU (default 1400, 1280..1452)\n"
 "      --max-connectors N   connectors at once (default 64, at most 1024)\n"
 "      --error-rate N       ICMP errors per second the edge may send (1000)\n"
@@ -594,6 +634,14 @@ static int edge_loop(struct edge *e)
 				edge_tick(e, now);
 				break;
 			}
+			case EV_QTIMER: {
+				uint64_t x;
+
+				if (read(e->qfd, &x, sizeof(x)) >= 0)
+					e->qarmed = 0;
+				edge_qtimers(e, now);
+				break;
+			}
 			case EV_SIGNAL: {
 				struct signalfd_siginfo si;
 
@@ -607,6 +655,7 @@ static int edge_loop(struct edge *e)
 			}
 			}
 		}
+		edge_arm(e);
 	}
 	return 0;
 }
@@ -641,8 +690,10 @@ static int edge_setup(struct edge *e, const struct sockaddr_storage *ss, socklen
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	e->sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	e->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	e->qfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (e->sfd < 0 || e->tfd < 0 || e->epfd < 0 ||
+	if (e->sfd < 0 || e->tfd < 0 || e->qfd < 0 || e->epfd < 0 ||
+	    ep_add(e->epfd, e->qfd, EV_QTIMER) < 0 ||
 	    timerfd_settime(e->tfd, 0, &its, NULL) < 0 ||
 	    ep_add(e->epfd, fd, EV_UDP) < 0 || ep_add(e->epfd, e->tun.fd, EV_TUN) < 0 ||
 	    ep_add(e->epfd, e->tfd, EV_TIMER) < 0 || ep_add(e->epfd, e->sfd, EV_SIGNAL) < 0) {
@@ -686,6 +737,7 @@ int edge_main(int argc, char **argv)
 		{ "route", required_argument, NULL, 'r' },
 		{ "no-routes", no_argument, NULL, 'N' },
 		{ "mtu", required_argument, NULL, 'M' },
+		{ "transport", required_argument, NULL, 'T' },
 		{ "max-connectors", required_argument, NULL, 'C' },
 		{ "error-rate", required_argument, NULL, 'E' },
 		{ "max-clients", required_argument, NULL, 'K' },
@@ -703,6 +755,7 @@ int edge_main(int argc, char **argv)
 	struct edge *e;
 	int ch, rc;
 	bool install = true;
+	enum tp_kind kind = TP_QUIC;
 
 	while ((ch = getopt_long(argc, argv, "l:c:t:r:vh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -739,6 +792,10 @@ int edge_main(int argc, char **argv)
 			if (opt_u32("edge: --max-clients", optarg, 16, 1u << 24, &maxcl) < 0)
 				return EXIT_USAGE;
 			break;
+		case 'T':
+			if (tp_kind_parse("edge: --transport", optarg, &kind) < 0)
+				return EXIT_USAGE;
+			break;
 		case 'S': stats = optarg; break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case 'h': edge_usage(stdout); return EXIT_OK;
@@ -769,12 +826,13 @@ int edge_main(int argc, char **argv)
 	e->guard_rl = (struct log_rl)LOG_RL_INIT(10000, 5);
 	e->hs_rl = (struct log_rl)LOG_RL_INIT(10000, 5);
 	rc = EXIT_FAIL;
-	if (!e->conns || eg_clients_init(&e->clients, maxcl) < 0 || tp_creds_load(&e->creds, creds, CREDS_EDGE, 1472) < 0 ||
+	if (!e->conns || eg_clients_init(&e->clients, maxcl) < 0 || tp_creds_load(&e->creds, creds, CREDS_EDGE, kind, 1472) < 0 ||
 	    edge_setup(e, &ss, sl, tun, mtu) < 0)
 		goto out;
 	for (i = 0; i < npre; i++)
 		edge_route_add(e, &pre[i]);
-	log_info("edge: listening on %s, tun %s (mtu %u)", listen, e->tun.name, mtu);
+	log_info("edge: listening on %s (%s), tun %s (mtu %u)", listen, tp_kind_name(kind),
+		 e->tun.name, mtu);
 	e->tokens_at = time_mono_ms();
 	rc = edge_loop(e) < 0 ? EXIT_FAIL : EXIT_OK;
 	if (e->stats_file)

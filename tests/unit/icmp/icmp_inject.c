@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 			npkt++;
 	}
 	if (tp_parse_endpoint("icmp_inject", argv[1], &ss, &sl) < 0 ||
-	    tp_creds_load(&creds, argv[2], CREDS_CONNECTOR, 1472) < 0)
+	    tp_creds_load(&creds, argv[2], CREDS_CONNECTOR, TP_QUIC, 1472) < 0)
 		return 1;
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, sl) < 0)
