@@ -136,7 +136,7 @@ static void tpq_explain(struct tp_peer *p, const char *what, int liberr)
 
 	switch (liberr) {
 	case NGTCP2_ERR_IDLE_CLOSE:
-		snprintf(p->error, sizeof(p->error), "silent for %u s", TP_DEAD_MS / 1000);
+		snprintf(p->error, sizeof(p->error), "silent for %d s", TP_DEAD_MS / 1000);
 		return;
 	case NGTCP2_ERR_HANDSHAKE_TIMEOUT:
 		snprintf(p->error, sizeof(p->error), "QUIC handshake timed out");

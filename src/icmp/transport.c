@@ -494,7 +494,7 @@ int tp_peer_tick(struct tp_peer *p, uint64_t now_ms)
 		return 0;
 	case TP_UP:
 		if (now_ms - p->last_rx_ms > TP_DEAD_MS) {
-			snprintf(p->error, sizeof(p->error), "silent for %u s",
+			snprintf(p->error, sizeof(p->error), "silent for %d s",
 				 TP_DEAD_MS / 1000);
 			p->state = TP_DEAD;
 			return -1;
