@@ -69,7 +69,7 @@ struct conn_txq {
 
 struct conn_stats {
 	uint64_t sessions_up, sessions_lost, to_edge, from_edge, not_up_drops;
-	uint64_t handshakes_failed;
+	uint64_t handshakes_failed, to_edge_failed;
 	uint64_t bad_messages, icmp_rx_errors;
 };
 
@@ -110,14 +110,18 @@ static void conn_stats_print(const struct connector *c, FILE *f)
 	fprintf(f, "session_up %d\nsessions_up %llu\nsessions_lost %llu\n"
 		"handshakes_failed %llu\n"
 		"to_edge %llu\nfrom_edge %llu\ndrop_session_down %llu\n"
-		"drop_bad_message %llu\nicmp_socket_errors %llu\n",
+		"drop_bad_message %llu\nicmp_socket_errors %llu\n"
+		"drop_send_to_edge %llu\nsession_tx_blocked %llu\nsession_rx_bad %llu\n",
 		c->have_peer && c->peer.state == TP_UP,
 		(unsigned long long)c->st.sessions_up,
 		(unsigned long long)c->st.sessions_lost,
 		(unsigned long long)c->st.handshakes_failed, (unsigned long long)c->st.to_edge,
 		(unsigned long long)c->st.from_edge, (unsigned long long)c->st.not_up_drops,
 		(unsigned long long)c->st.bad_messages,
-		(unsigned long long)c->st.icmp_rx_errors);
+		(unsigned long long)c->st.icmp_rx_errors,
+		(unsigned long long)c->st.to_edge_failed,
+		(unsigned long long)(c->have_peer ? c->peer.tx_blocked : 0),
+		(unsigned long long)(c->have_peer ? c->peer.rx_bad : 0));
 	nat_stats_print(&c->nat, f, false);
 }
 
@@ -137,6 +141,8 @@ static void conn_to_edge(struct connector *c, size_t len, uint64_t now)
 	c->out[0] = TP_MSG_PACKET;
 	if (tp_peer_send(&c->peer, c->out, len + 1, now) == 0)
 		c->st.to_edge++;
+	else
+		c->st.to_edge_failed++;
 }
 
 /* ---- ICMP sockets ---- */

@@ -104,9 +104,15 @@ static void edge_stats_print(const struct edge *e, FILE *f)
 {
 	const struct edge_stats *s = &e->st;
 	unsigned i, up = 0;
+	uint64_t blocked = 0, rx_bad = 0;
 
-	for (i = 0; i < e->max_conns; i++)
-		up += e->conns[i].used && e->conns[i].peer.state == TP_UP;
+	for (i = 0; i < e->max_conns; i++) {
+		if (!e->conns[i].used)
+			continue;
+		up += e->conns[i].peer.state == TP_UP;
+		blocked += e->conns[i].peer.tx_blocked;
+		rx_bad += e->conns[i].peer.rx_bad;
+	}
 	fprintf(f,
 		"connectors_up %u\nsessions_up %llu\nsessions_failed %llu\n"
 		"handshakes_failed %llu\ndrop_unknown_peer %llu\n"
@@ -131,7 +137,9 @@ static void edge_stats_print(const struct edge *e, FILE *f)
 		(unsigned long long)e->io.tx_errors);
 	for (i = 1; i < EG_NVERDICTS; i++)
 		fprintf(f, "%s %llu\n", eg_verdict_name(i), (unsigned long long)s->guard[i]);
-	fprintf(f, "clients_evicted %llu\n", (unsigned long long)e->clients.evicted);
+	fprintf(f, "clients_evicted %llu\nsessions_tx_blocked %llu\nsessions_rx_bad %llu\n",
+		(unsigned long long)e->clients.evicted, (unsigned long long)blocked,
+		(unsigned long long)rx_bad);
 }
 
 static void edge_stats_fn(const void *ctx, FILE *f)

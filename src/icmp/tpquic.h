@@ -20,6 +20,8 @@ int tpq_peer_send(struct tp_peer *p, const uint8_t *msg, size_t len);
 int tpq_peer_tick(struct tp_peer *p);
 void tpq_peer_bye(struct tp_peer *p);
 uint64_t tpq_peer_deadline_ms(const struct tp_peer *p);
+/* Finish the packet tpq_peer_send left open for more messages, if any. */
+void tpq_peer_close_packet(struct tp_peer *p);
 
 /*
  * The next free slot of @io's send batch (flushing it when full), to be

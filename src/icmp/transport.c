@@ -137,9 +137,17 @@ int tp_io_recv(struct tp_io *io)
 
 void tp_io_flush(struct tp_io *io)
 {
-	unsigned done = 0;
+	struct tp_peer *open[TP_MAX_OPEN];
+	unsigned done = 0, nopen = io->nopen, i;
 	int n;
 
+	/* Packets still being filled go out with this batch. Taken off the
+	 * list first: closing one may flush (and so re-enter) when full. */
+	memcpy(open, io->open, nopen * sizeof(open[0]));
+	io->nopen = 0;
+	for (i = 0; i < nopen; i++)
+		if (open[i])
+			tpq_peer_close_packet(open[i]);
 	while (done < io->ntx) {
 		n = sendmmsg(io->fd, io->tx + done, io->ntx - done, MSG_DONTWAIT);
 		if (n < 0) {

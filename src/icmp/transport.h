@@ -39,7 +39,9 @@
  *
  * Sends are batched: each encrypted datagram is appended to a per-socket
  * batch that the event loop flushes with one sendmmsg per pass; receives
- * come in with recvmmsg. The edge tells sessions apart by the connector's
+ * come in with recvmmsg. QUIC packs the messages sent to one peer during
+ * a pass into as few packets as fit (DATAGRAM frames with
+ * NGTCP2_WRITE_DATAGRAM_FLAG_MORE); the flush closes the open packets. The edge tells sessions apart by the connector's
  * address and port (a connector whose address changes reconnects).
  */
 #ifndef WS_ICMP_TRANSPORT_H
@@ -67,6 +69,7 @@
 #define TP_MAX_DGRAM 2048	/* largest UDP datagram handled */
 #define TP_MAX_MSG 1600		/* largest message (type byte + packet) */
 #define TP_BATCH 32
+#define TP_MAX_OPEN 64		/* QUIC packets being filled per socket */
 #define TP_KEEPALIVE_MS 2000
 #define TP_DEAD_MS 10000
 #define TP_HANDSHAKE_MS 10000
@@ -109,6 +112,9 @@ struct tp_io {
 	uint8_t rxbuf[TP_BATCH][TP_MAX_DGRAM];
 	uint64_t tx_datagrams, tx_errors, rx_datagrams;
 	int last_error;			/* errno of the last failed send */
+	struct tp_peer *open[TP_MAX_OPEN];	/* QUIC: packets still taking
+						 * messages, closed by the flush */
+	unsigned nopen;
 };
 
 enum tp_state { TP_HANDSHAKE, TP_UP, TP_DEAD };
@@ -156,7 +162,8 @@ void tp_creds_free(struct tp_creds *c);
 void tp_io_init(struct tp_io *io, int fd, bool connected);
 /* Receive a batch. Return: datagrams in io->rx[0..n), 0 if none, -errno. */
 int tp_io_recv(struct tp_io *io);
-/* Send what is batched. Failed datagrams are counted, not retried. */
+/* Close open QUIC packets and send what is batched. Failed datagrams are
+ * counted, not retried. */
 void tp_io_flush(struct tp_io *io);
 
 /*

@@ -91,11 +91,13 @@ struct side {
 
 static void on_msg(void *ctx, struct tp_peer *p, uint8_t type, const uint8_t *b, size_t n)
 {
+	static const uint8_t pong[] = "\x06" "pong";
 	struct side *s = ctx;
 
-	(void)p;
 	s->got++;
 	snprintf(s->last, sizeof(s->last), "%u:%.*s", type, (int)n, (const char *)b);
+	if (type == 5)		/* answer from inside the handler */
+		assert_int_equal(tp_peer_send(p, pong, sizeof(pong) - 1, time_mono_ms()), 0);
 }
 
 static int udp_socket(const struct sockaddr_in *peer)
@@ -205,6 +207,26 @@ static void session(enum tp_kind kind)
 	pump(&srv, &cli, 200);
 	assert_int_equal(cli.got, 1);
 	assert_string_equal(cli.last, "3:back");
+	/* Many small messages in one pass (QUIC packs them into few packets),
+	 * the last one answered from the receiver's handler. */
+	{
+		uint64_t before = cli.io.tx_datagrams;
+		uint8_t m[64];
+		int i;
+
+		for (i = 0; i < 60; i++) {
+			memset(m, 'a' + i % 26, sizeof(m));
+			m[0] = i == 59 ? 5 : 1;
+			assert_int_equal(tp_peer_send(&cli.peer, m, sizeof(m), time_mono_ms()), 0);
+		}
+		tp_io_flush(&cli.io);
+		if (kind == TP_QUIC)	/* ~20 messages per packet */
+			assert_true(cli.io.tx_datagrams - before <= 6);
+		pump(&srv, &cli, 300);
+		assert_int_equal(srv.got, 1 + 60);
+		assert_int_equal(cli.got, 2);
+		assert_string_equal(cli.last, "6:pong");
+	}
 	/* Goodbye: the other side notices at once. */
 	tp_peer_bye(&cli.peer);
 	tp_io_flush(&cli.io);
