@@ -36,7 +36,11 @@
  * a first Initial without a token is answered with a Retry carrying an
  * encrypted token (ngtcp2_crypto_generate_retry_token, keyed by a random
  * per-process secret), and only an Initial returning a valid token within
- * TPQ_TOKEN_S starts a connection.
+ * TPQ_TOKEN_S starts a connection. A short-header packet from an unknown
+ * peer is answered with a stateless reset (rate limited), whose token is
+ * derived from the connection ID with a key that outlives a restart of
+ * the edge: a connector whose edge restarted learns it at its next packet
+ * instead of after the idle timeout.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +55,7 @@
 #define TPQ_RXQ 128		/* DATAGRAM frames one packet may carry to us */
 #define TPQ_CIDLEN 16
 #define TPQ_TOKEN_S 10		/* Retry token lifetime */
+#define TPQ_RESETS_PER_S 100	/* stateless resets the edge sends */
 
 /* Messages received during one ngtcp2_conn_read_pkt: they all came in one
  * packet, so their bytes together fit one datagram's worth of buffer. */
@@ -61,6 +66,8 @@ struct tpq_ext {
 	uint8_t rx[TP_MAX_DGRAM];
 	size_t mtu;
 	bool confirmed;		/* client: the server finished (HANDSHAKE_DONE) */
+	bool reset;		/* the peer sent a stateless reset */
+	const uint8_t *reset_key;	/* server: creds' stateless reset key */
 	bool open;		/* tx holds a packet still taking DATAGRAMs */
 	ngtcp2_tstamp open_ts;	/* ... written with this timestamp */
 	uint8_t tx[TP_MAX_DGRAM];
@@ -88,11 +95,65 @@ static void tpq_rand(uint8_t *dest, size_t len, const ngtcp2_rand_ctx *ctx)
 static int tpq_new_cid(ngtcp2_conn *conn, ngtcp2_cid *cid, uint8_t *token, size_t cidlen,
 		       void *user_data)
 {
-	(void)conn, (void)user_data;
-	if (gnutls_rnd(GNUTLS_RND_NONCE, cid->data, cidlen) < 0 ||
-	    gnutls_rnd(GNUTLS_RND_NONCE, token, NGTCP2_STATELESS_RESET_TOKENLEN) < 0)
+	struct tp_peer *p = user_data;
+
+	(void)conn;
+	if (gnutls_rnd(GNUTLS_RND_NONCE, cid->data, cidlen) < 0)
 		return NGTCP2_ERR_CALLBACK_FAILURE;
 	cid->datalen = cidlen;
+	if (p->qx->reset_key)
+		return ngtcp2_crypto_generate_stateless_reset_token(token, p->qx->reset_key,
+			32, cid) == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
+	return gnutls_rnd(GNUTLS_RND_NONCE, token, NGTCP2_STATELESS_RESET_TOKENLEN) < 0 ?
+	       NGTCP2_ERR_CALLBACK_FAILURE : 0;
+}
+
+static int tpq_recv_reset(ngtcp2_conn *conn, const ngtcp2_pkt_stateless_reset *sr,
+			  void *user_data)
+{
+	struct tp_peer *p = user_data;
+
+	(void)conn, (void)sr;
+	p->qx->reset = true;
+	return 0;
+}
+
+/* Answer a short-header packet for a connection we do not know (the edge
+ * restarted) with a stateless reset, smaller than what it answers. */
+static int tpq_send_reset(struct tp_io *io, const struct tp_creds *c,
+			  const struct sockaddr_storage *ss, socklen_t sl, const uint8_t *d,
+			  size_t len)
+{
+	uint8_t token[NGTCP2_STATELESS_RESET_TOKENLEN], rnd[64];
+	uint64_t sec = time_mono_ms() / 1000;
+	size_t randlen;
+	ngtcp2_ssize n;
+	ngtcp2_cid dcid;
+
+	/* A short header with our connection ID; the reset (1 byte, >= 5
+	 * random, 16 token) must stay smaller than what it answers. */
+	if (len < 1 + TPQ_CIDLEN || len < 1 + NGTCP2_MIN_STATELESS_RESET_RANDLEN +
+					 NGTCP2_STATELESS_RESET_TOKENLEN + 1 || (d[0] & 0x80))
+		return -1;
+	if (io->reset_sec != sec) {
+		io->reset_sec = sec;
+		io->resets = 0;
+	}
+	if (io->resets >= TPQ_RESETS_PER_S)
+		return -1;
+	randlen = len - 1 - NGTCP2_STATELESS_RESET_TOKENLEN - 1;
+	if (randlen > sizeof(rnd))
+		randlen = sizeof(rnd);
+	ngtcp2_cid_init(&dcid, d + 1, TPQ_CIDLEN);
+	if (ngtcp2_crypto_generate_stateless_reset_token(token, c->reset_key,
+			sizeof(c->reset_key), &dcid) != 0 ||
+	    gnutls_rnd(GNUTLS_RND_NONCE, rnd, randlen) < 0)
+		return -1;
+	n = ngtcp2_pkt_write_stateless_reset(tp_io_slot(io), TP_MAX_DGRAM, token, rnd, randlen);
+	if (n <= 0)
+		return -1;
+	tp_io_commit_to(io, ss, sl, (size_t)n);
+	io->resets++;
 	return 0;
 }
 
@@ -159,6 +220,11 @@ static void tpq_explain(struct tp_peer *p, const char *what, int liberr)
 		snprintf(p->error, sizeof(p->error), "QUIC handshake timed out");
 		return;
 	case NGTCP2_ERR_DRAINING:
+		if (p->qx->reset) {
+			snprintf(p->error, sizeof(p->error), "the peer lost our session "
+				 "(stateless reset: it restarted?)");
+			return;
+		}
 		ngtcp2_conn_get_connection_close_error(p->q, &cc);
 		if (cc.type == NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_TRANSPORT &&
 		    cc.error_code > NGTCP2_CRYPTO_ERROR && cc.error_code <= 0x1ff)
@@ -265,7 +331,9 @@ int tpq_accept(struct tp_io *io, const struct tp_creds *c, const struct sockaddr
 	uint8_t *buf;
 
 	memset(acc, 0, sizeof(*acc));
-	if (ngtcp2_accept(&acc->hd, d, len) != 0 || acc->hd.type != NGTCP2_PKT_INITIAL)
+	if (ngtcp2_accept(&acc->hd, d, len) != 0)
+		return tpq_send_reset(io, c, ss, sl, d, len);
+	if (acc->hd.type != NGTCP2_PKT_INITIAL)
 		return -1;
 	if (acc->hd.token.len == 0) {
 		/* Prove the address first: a stateless Retry. */
@@ -364,6 +432,7 @@ int tpq_peer_init(struct tp_peer *p, const struct tp_creds *c, const struct tp_a
 	cb.version_negotiation = ngtcp2_crypto_version_negotiation_cb;
 	cb.recv_datagram = tpq_recv_datagram;
 	cb.handshake_confirmed = tpq_confirmed;
+	cb.recv_stateless_reset = tpq_recv_reset;
 
 	ngtcp2_settings_default(&st);
 	st.initial_ts = tpq_now();
@@ -388,6 +457,13 @@ int tpq_peer_init(struct tp_peer *p, const struct tp_creds *c, const struct tp_a
 		goto fail;
 	}
 	if (server) {
+		p->qx->reset_key = c->reset_key;
+		tp.stateless_reset_token_present = 1;
+		if (ngtcp2_crypto_generate_stateless_reset_token(tp.stateless_reset_token,
+				c->reset_key, sizeof(c->reset_key), &scid) != 0) {
+			rc = NGTCP2_ERR_INTERNAL;
+			goto fail;
+		}
 		tp.original_dcid = acc->odcid;
 		tp.retry_scid = acc->hd.dcid;
 		tp.retry_scid_present = 1;

@@ -39,6 +39,30 @@ const char *tp_kind_name(enum tp_kind kind)
 	return kind == TP_QUIC ? "QUIC" : "DTLS 1.2";
 }
 
+/* The QUIC stateless-reset secret: an HMAC of the edge's private key file,
+ * so a restarted edge can still end the sessions of its previous life. */
+static int tp_reset_key(struct tp_creds *c, const char *keyfile)
+{
+	static const char label[] = "wanscope quic stateless reset v1";
+	gnutls_datum_t d = { 0 };
+	int rc;
+
+	rc = gnutls_load_file(keyfile, &d);
+	if (rc < 0) {
+		log_warnx("%s: %s", keyfile, gnutls_strerror(rc));
+		return -1;
+	}
+	rc = gnutls_hmac_fast(GNUTLS_MAC_SHA256, d.data, d.size, label, sizeof(label) - 1,
+			      c->reset_key);
+	gnutls_memset(d.data, 0, d.size);
+	gnutls_free(d.data);
+	if (rc < 0) {
+		log_warnx("stateless reset key: %s", gnutls_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 int tp_creds_load(struct tp_creds *c, const char *dir, enum creds_role role,
 		  enum tp_kind kind, unsigned mtu)
 {
@@ -76,6 +100,8 @@ int tp_creds_load(struct tp_creds *c, const char *dir, enum creds_role role,
 		log_warnx("gnutls priority: %s", gnutls_strerror(rc));
 		goto fail;
 	}
+	if (role == CREDS_EDGE && tp_reset_key(c, key) < 0)
+		goto fail;
 	if (role == CREDS_EDGE &&
 	    ((rc = gnutls_key_generate(&c->cookie_key, GNUTLS_COOKIE_KEY_SIZE)) < 0 ||
 	     (rc = gnutls_rnd(GNUTLS_RND_KEY, c->token_key, sizeof(c->token_key))) < 0)) {

@@ -84,6 +84,9 @@ struct tp_creds {
 	gnutls_priority_t prio;
 	gnutls_datum_t cookie_key;	/* edge: HelloVerifyRequest cookies */
 	uint8_t token_key[32];		/* edge: QUIC Retry tokens */
+	uint8_t reset_key[32];		/* edge: QUIC stateless reset tokens,
+					 * derived from the edge's key so
+					 * they survive a restart */
 	enum creds_role role;
 	unsigned mtu;			/* largest UDP payload */
 };
@@ -115,6 +118,8 @@ struct tp_io {
 	struct tp_peer *open[TP_MAX_OPEN];	/* QUIC: packets still taking
 						 * messages, closed by the flush */
 	unsigned nopen;
+	uint64_t reset_sec;		/* QUIC: stateless resets sent in */
+	unsigned resets;		/* ... this second (rate limit) */
 };
 
 enum tp_state { TP_HANDSHAKE, TP_UP, TP_DEAD };

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # icmp_proxy_reconnect.sh - the session between edge and connector over
 # QUIC: an idle session stays up (keepalives) beyond the idle timeout; the
-# connector reconnects when the edge restarts, both after a clean stop
-# (CONNECTION_CLOSE: noticed at once) and after SIGKILL (no goodbye: noticed
-# by the idle timeout); pings work again each time.
+# connector reconnects when the edge restarts, after a clean stop
+# (CONNECTION_CLOSE: noticed at once) and after SIGKILL (no goodbye: the
+# restarted edge answers the old session with a stateless reset); and when
+# the edge hangs (SIGSTOP) the connector gives up after the 10 s idle
+# timeout and redials once the edge runs again. Pings work again each time.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 WANSCOPE=${WANSCOPE:-$top/build/wanscope}
@@ -53,11 +55,26 @@ restart_edge() {
 restart_edge TERM
 grep -q "session down: peer closed the session" "$PX_DIR/conn.log" ||
 	fail "connector did not log the edge's goodbye"
-# 3. SIGKILL: the connector notices the silence (idle timeout) and redials.
+# 3. SIGKILL: the new edge does not know the session and resets it.
 restart_edge KILL
+grep -q "session down: the peer lost our session (stateless reset" "$PX_DIR/conn.log" ||
+	fail "connector did not log the stateless reset"
+# 4. A hung edge: the connector notices the silence (idle timeout).
+kill -STOP "$PX_EDGE_PID"
+for i in $(seq 150); do
+	grep -q "session down: silent for 10 s" "$PX_DIR/conn.log" && break
+	sleep 0.1
+done
+kill -CONT "$PX_EDGE_PID"
 grep -q "session down: silent for 10 s" "$PX_DIR/conn.log" ||
-	fail "connector did not log the silent edge"
+	fail "connector did not give up on the hung edge"
+for i in $(seq 100); do
+	ip netns exec "$NS_C" ping -c 1 -W 1 $D4 >/dev/null 2>&1 && break
+	sleep 0.2
+done
+ip netns exec "$NS_C" ping -c 2 -i 0.2 -W 2 $D4 >/dev/null || fail "ping after the hang"
+echo "hung edge: connector gave up after the idle timeout and came back"
 sleep 1.1
-[ "$(px_stat "$PX_DIR/conn.stats" sessions_up)" -ge 3 ] || fail "sessions_up < 3"
+[ "$(px_stat "$PX_DIR/conn.stats" sessions_up)" -ge 4 ] || fail "sessions_up < 4"
 grep -E '^(sessions_up|sessions_lost|handshakes_failed) ' "$PX_DIR/conn.stats"
 echo "PASS"
