@@ -17,8 +17,9 @@
  * never retransmitted or waited for (no head-of-line blocking); no streams
  * are used. The edge answers a first Initial without a token with a
  * stateless Retry, so spoofed sources cost it no state (as DTLS cookies
- * do). QUIC PINGs keep an idle session alive (TP_KEEPALIVE_MS); the idle
- * timeout (TP_DEAD_MS) ends a silent one. QUIC's own timers (loss
+ * do), and a packet of a session it does not know (it restarted) with a
+ * stateless reset. QUIC PINGs keep an idle session alive
+ * (TP_KEEPALIVE_MS); the idle timeout (TP_DEAD_MS) ends a silent one. QUIC's own timers (loss
  * detection, ACK delay, pacing) are served through tp_peer_deadline_ms.
  *
  * DTLS 1.2 (--transport dtls): one DTLS session, the edge answering a
