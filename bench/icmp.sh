@@ -8,21 +8,21 @@
 # Load: iputils `ping -f -l INFLIGHT -c N` (flood with INFLIGHT echoes in
 # flight) from a raw socket; latency: `ping -i 0.002 -c 300` average.
 # The connector's CPU time during the flood gives echoes per CPU second
-# (the "per core" figure).
-# Environment: N (default 100000), INFLIGHT (default 64).
+# (the "per core" figure). Each edge-connector transport in TRANSPORTS is
+# measured with a fresh edge and connector.
+# Environment: N (default 100000), INFLIGHT (default 64),
+#              TRANSPORTS (default "quic dtls").
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 WANSCOPE=${WANSCOPE:-$top/build/wanscope}
 N=${N:-100000}
 INFLIGHT=${INFLIGHT:-64}
+TRANSPORTS=${TRANSPORTS:-quic dtls}
 [ "$(id -u)" = 0 ] || { echo "bench/icmp.sh: needs root (network namespaces)"; exit 1; }
 . "$top/tests/net/icmp_proxy_topo.bash"
 trap px_down EXIT
 px_up || exit 1
 px_creds || exit 1
-px_edge
-px_connector
-px_wait_up || exit 1
 
 # flood NS [wrapper...]: prints "RATE AVG_RTT_MS" for N echoes to $D4
 flood() {
@@ -43,28 +43,45 @@ latency() {
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 echo "bench/icmp.sh: $N echoes, $INFLIGHT in flight, 1 router behind the connector"
-ip netns exec "$NS_C" ping -c 3 -i 0.2 -q $D4 >/dev/null || { echo "no path"; exit 1; }
 
 # 1. direct: from the connector's namespace, kernel path to the destination
 d_rate=$(flood "$NS_K")
 d_lat=$(latency "$NS_K")
-# 2. through edge + connector, from the client
-t0=$(cpu_ticks "$PX_CONN_PID")
-e0=$(cpu_ticks "$PX_EDGE_PID")
-s0=$(date +%s.%N)
-p_rate=$(flood "$NS_C")
-s1=$(date +%s.%N)
-t1=$(cpu_ticks "$PX_CONN_PID")
-e1=$(cpu_ticks "$PX_EDGE_PID")
-p_lat=$(latency "$NS_C")
+
+# 2. through edge + connector, from the client, per transport
+declare -A p_rate p_lat conn_cpu edge_cpu wall replies per_cpu us_per
 hz=$(getconf CLK_TCK)
-conn_cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')
-edge_cpu=$(awk -v a="$e0" -v b="$e1" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')
-wall=$(awk -v a="$s0" -v b="$s1" 'BEGIN { printf "%.2f", b - a }')
-sleep 1.2
-proxied=$(px_stat "$PX_DIR/conn.stats" echoes_proxied)
-replies=$(px_stat "$PX_DIR/conn.stats" replies)
-per_cpu=$(awk -v n="$replies" -v c="$conn_cpu" 'BEGIN { if (c > 0) printf "%.0f", n / c; else print "n/a" }')
+for tr in $TRANSPORTS; do
+	PX_TRANSPORT=$tr
+	rm -f "$PX_DIR/edge.stats" "$PX_DIR/edge.log" "$PX_DIR/conn.log"
+	px_edge
+	px_connector
+	px_wait_up || exit 1
+	ip netns exec "$NS_C" ping -c 3 -i 0.2 -q $D4 >/dev/null || { echo "no path"; exit 1; }
+	sleep 1.1
+	t0=$(cpu_ticks "$PX_CONN_PID")
+	e0=$(cpu_ticks "$PX_EDGE_PID")
+	r0=$(px_stat "$PX_DIR/conn.stats" replies)
+	s0=$(date +%s.%N)
+	p_rate[$tr]=$(flood "$NS_C")
+	s1=$(date +%s.%N)
+	t1=$(cpu_ticks "$PX_CONN_PID")
+	e1=$(cpu_ticks "$PX_EDGE_PID")
+	sleep 1.2
+	r1=$(px_stat "$PX_DIR/conn.stats" replies)
+	p_lat[$tr]=$(latency "$NS_C")
+	conn_cpu[$tr]=$(awk -v a="$t0" -v b="$t1" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')
+	edge_cpu[$tr]=$(awk -v a="$e0" -v b="$e1" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')
+	wall[$tr]=$(awk -v a="$s0" -v b="$s1" 'BEGIN { printf "%.2f", b - a }')
+	replies[$tr]=$((r1 - r0))
+	per_cpu[$tr]=$(awk -v n="${replies[$tr]}" -v c="${conn_cpu[$tr]}" \
+		'BEGIN { if (c > 0) printf "%.0f", n / c; else print "n/a" }')
+	us_per[$tr]=$(awk -v n="${replies[$tr]}" -v c="${conn_cpu[$tr]}" \
+		'BEGIN { if (n > 0) printf "%.1f", c * 1e6 / n; else print "n/a" }')
+	w_ttl=$(ip netns exec "$NS_C" ping -c1 -W1 $D4 | grep -o 'ttl=[0-9]*')
+	kill "$PX_CONN_PID" "$PX_EDGE_PID"
+	wait "$PX_CONN_PID" "$PX_EDGE_PID" 2>/dev/null
+done
 
 # 3. pasta: a namespace of its own (NS_P) attached to pasta running in the
 # connector's namespace; pasta proxies NS_P's pings through ICMP sockets to
@@ -87,18 +104,26 @@ if command -v pasta >/dev/null; then
 	[ -f "$PX_DIR/pasta.pid" ] && kill "$(cat "$PX_DIR/pasta.pid")"
 	ip netns del "$NS_P"
 fi
-w_ttl=$(ip netns exec "$NS_C" ping -c1 -W1 $D4 | grep -o 'ttl=[0-9]*')
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 printf '\n%-34s %12s %12s\n' "path" "echo/s" "avg rtt ms"
 printf '%-34s %12s %12s\n' "direct (connector ns -> dst)" "$d_rate" "$d_lat"
-printf '%-34s %12s %12s\n' "wanscope edge + connector" "$p_rate" "$p_lat"
+for tr in $TRANSPORTS; do
+	printf '%-34s %12s %12s\n' "wanscope edge + connector ($tr)" "${p_rate[$tr]}" \
+		"${p_lat[$tr]}"
+done
 printf '%-34s %12s %12s\n' "pasta (ICMP sockets)" "${pa_rate:-0}" "${pa_lat:-0}"
 echo "reply TTL seen by the client: wanscope $w_ttl (64 - 3 hops), pasta $pa_ttl"
-echo
-echo "wanscope / direct throughput: $(ratio "$p_rate" "$d_rate")"
-echo "wanscope / pasta throughput:  $(ratio "$p_rate" "${pa_rate:-0}")"
-echo "added latency vs direct:      $(awk -v a="$p_lat" -v b="$d_lat" 'BEGIN { printf "%.3f ms", a - b }')"
-echo "added latency vs pasta:       $(awk -v a="$p_lat" -v b="${pa_lat:-0}" 'BEGIN { printf "%.3f ms", a - b }')"
-echo "connector: $replies replies of $proxied proxied; CPU ${conn_cpu}s (edge ${edge_cpu}s) in ${wall}s wall"
-echo "connector echoes per CPU second: $per_cpu (goal: >= 100000, half the ~200k/s per-socket-thread limit)"
+for tr in $TRANSPORTS; do
+	echo
+	echo "[$tr] wanscope / direct throughput: $(ratio "${p_rate[$tr]}" "$d_rate")"
+	echo "[$tr] wanscope / pasta throughput:  $(ratio "${p_rate[$tr]}" "${pa_rate:-0}")"
+	echo "[$tr] added latency vs direct:      $(awk -v a="${p_lat[$tr]}" -v b="$d_lat" \
+		'BEGIN { printf "%.3f ms", a - b }')"
+	echo "[$tr] added latency vs pasta:       $(awk -v a="${p_lat[$tr]}" -v b="${pa_lat:-0}" \
+		'BEGIN { printf "%.3f ms", a - b }')"
+	echo "[$tr] connector: ${replies[$tr]} replies in the flood; CPU ${conn_cpu[$tr]}s" \
+		"(edge ${edge_cpu[$tr]}s) in ${wall[$tr]}s wall"
+	echo "[$tr] connector CPU per echo: ${us_per[$tr]} us; echoes per CPU second:" \
+		"${per_cpu[$tr]} (goal: >= 100000)"
+done

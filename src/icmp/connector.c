@@ -6,7 +6,7 @@
  * Theory of operation
  *
  * The connector needs no inbound port, no root and no capabilities. It
- * keeps one DTLS session to the edge (transport.c), reconnecting with
+ * keeps one QUIC (or DTLS) session to the edge (transport.c), reconnecting with
  * exponential backoff (0.5 s doubling to 30 s, with jitter) whenever the
  * session dies: the edge closed it, stayed silent for 10 s, refused the
  * port or failed authentication. Once up it announces its --route prefixes.
@@ -17,7 +17,7 @@
  * per socket and sent with one sendmmsg per socket per loop pass; replies
  * are read with recvmmsg and errors from the socket error queue (EPOLLERR),
  * translated back by the NAT and returned to the edge in one batch of
- * DTLS records (one sendmmsg).
+ * QUIC packets or DTLS records (one sendmmsg).
  *
  * Permission: the sockets are "ping" sockets, allowed when the effective
  * or a supplementary group lies in net.ipv4.ping_group_range; otherwise a
@@ -56,7 +56,7 @@
 #define CONN_BACKOFF_MAX 30000
 
 /* Event references: type in the high bits, socket index in the low. */
-enum conn_ev { EV_UDP = 1, EV_TIMER, EV_SIGNAL, EV_ICMP };
+enum conn_ev { EV_UDP = 1, EV_TIMER, EV_SIGNAL, EV_ICMP, EV_QTIMER };
 #define EV_REF(type, fam, idx) ((uint32_t)(type) << 24 | (uint32_t)(fam) << 16 | (idx))
 
 /* Echoes waiting for one socket's sendmmsg. */
@@ -69,6 +69,7 @@ struct conn_txq {
 
 struct conn_stats {
 	uint64_t sessions_up, sessions_lost, to_edge, from_edge, not_up_drops;
+	uint64_t handshakes_failed, to_edge_failed;
 	uint64_t bad_messages, icmp_rx_errors;
 };
 
@@ -85,7 +86,8 @@ struct connector {
 	struct nat nat;
 	struct icmpsock socks[2][NAT_MAX_SOCKS];
 	struct conn_txq *txq[2][NAT_MAX_SOCKS];
-	int epfd, tfd, sfd;
+	int epfd, tfd, sfd, qfd;	/* qfd: the session's own timers */
+	uint64_t qarmed;
 	uint64_t backoff_ms, reconnect_at;
 	const char *stats_file;
 	uint64_t next_stats_ms;
@@ -106,14 +108,20 @@ static int fam_af(unsigned fam)
 static void conn_stats_print(const struct connector *c, FILE *f)
 {
 	fprintf(f, "session_up %d\nsessions_up %llu\nsessions_lost %llu\n"
+		"handshakes_failed %llu\n"
 		"to_edge %llu\nfrom_edge %llu\ndrop_session_down %llu\n"
-		"drop_bad_message %llu\nicmp_socket_errors %llu\n",
+		"drop_bad_message %llu\nicmp_socket_errors %llu\n"
+		"drop_send_to_edge %llu\nsession_tx_blocked %llu\nsession_rx_bad %llu\n",
 		c->have_peer && c->peer.state == TP_UP,
 		(unsigned long long)c->st.sessions_up,
-		(unsigned long long)c->st.sessions_lost, (unsigned long long)c->st.to_edge,
+		(unsigned long long)c->st.sessions_lost,
+		(unsigned long long)c->st.handshakes_failed, (unsigned long long)c->st.to_edge,
 		(unsigned long long)c->st.from_edge, (unsigned long long)c->st.not_up_drops,
 		(unsigned long long)c->st.bad_messages,
-		(unsigned long long)c->st.icmp_rx_errors);
+		(unsigned long long)c->st.icmp_rx_errors,
+		(unsigned long long)c->st.to_edge_failed,
+		(unsigned long long)(c->have_peer ? c->peer.tx_blocked : 0),
+		(unsigned long long)(c->have_peer ? c->peer.rx_bad : 0));
 	nat_stats_print(&c->nat, f, false);
 }
 
@@ -133,6 +141,8 @@ static void conn_to_edge(struct connector *c, size_t len, uint64_t now)
 	c->out[0] = TP_MSG_PACKET;
 	if (tp_peer_send(&c->peer, c->out, len + 1, now) == 0)
 		c->st.to_edge++;
+	else
+		c->st.to_edge_failed++;
 }
 
 /* ---- ICMP sockets ---- */
@@ -306,6 +316,8 @@ static void conn_session_down(struct connector *c, uint64_t now)
 			     c->peer.error[0] ? c->peer.error : "closed");
 		if (c->peer.state == TP_UP || c->peer.rx_msgs)
 			c->st.sessions_lost++;
+		else
+			c->st.handshakes_failed++;
 		tp_peer_free(&c->peer);
 		c->have_peer = false;
 	}
@@ -413,6 +425,20 @@ static void conn_tick(struct connector *c, uint64_t now)
 	}
 }
 
+/* The session's own timers (QUIC loss detection, ACKs, keepalive). */
+static void conn_qtimer(struct connector *c, uint64_t now)
+{
+	enum tp_state before;
+
+	if (!c->have_peer || tp_peer_deadline_ms(&c->peer) > now)
+		return;
+	before = c->peer.state;
+	if (tp_peer_tick(&c->peer, now) < 0)
+		conn_session_down(c, now);
+	else if (before == TP_HANDSHAKE && c->peer.state == TP_UP)
+		conn_session_up(c, now);
+}
+
 /* ---- setup ---- */
 
 static int conn_open_sockets(struct connector *c, bool allow_none)
@@ -482,11 +508,11 @@ static void conn_usage(FILE *f)
 "Serve private prefixes to an edge (`wanscope edge`), proxying ICMP echo\n"
 "(ping, traceroute -I, mtr) for its clients. Runs as an ordinary user: it\n"
 "dials out (no inbound port), authenticates with DIR/connector.crt over\n"
-"DTLS 1.2, announces its prefixes and reconnects with backoff. Echo requests\n"
-"are source-NATed through a few unprivileged ICMP sockets (allowed by\n"
-"net.ipv4.ping_group_range) with their TTL carried on, so every router behind\n"
-"the connector shows in a traceroute; every other packet is dropped and\n"
-"counted.\n"
+"QUIC (or DTLS 1.2), announces its prefixes and reconnects with backoff.\n"
+"Echo requests are source-NATed through a few unprivileged ICMP sockets\n"
+"(allowed by net.ipv4.ping_group_range) with their TTL carried on, so every\n"
+"router behind the connector shows in a traceroute; every other packet is\n"
+"dropped and counted.\n"
 "\n"
 "Options:\n"
 "  -e, --edge HOST:PORT       the edge to dial (required)\n"
@@ -494,6 +520,7 @@ static void conn_usage(FILE *f)
 "                             repeatable, at most %d)\n"
 "  -c, --credentials DIR      directory with ca.crt, connector.crt and\n"
 "                             connector.key (required)\n"
+"      --transport quic|dtls  what the edge speaks (default quic)\n"
 "      --icmp-sockets N       ICMP sockets per address family (default 2, 1..%d)\n"
 "      --max-mappings N       echoes in flight at once (default 65536)\n"
 "      --max-per-client N     echoes in flight per client address (default 4096)\n"
@@ -539,8 +566,10 @@ static int conn_setup(struct connector *c)
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	c->sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	c->qfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (c->sfd < 0 || c->tfd < 0 || c->epfd < 0 ||
+	if (c->sfd < 0 || c->tfd < 0 || c->qfd < 0 || c->epfd < 0 ||
+	    ep_add(c->epfd, c->qfd, EV_REF(EV_QTIMER, 0, 0), EPOLLIN) < 0 ||
 	    timerfd_settime(c->tfd, 0, &its, NULL) < 0 ||
 	    ep_add(c->epfd, c->tfd, EV_REF(EV_TIMER, 0, 0), EPOLLIN) < 0 ||
 	    ep_add(c->epfd, c->sfd, EV_REF(EV_SIGNAL, 0, 0), EPOLLIN) < 0) {
@@ -594,6 +623,14 @@ static void conn_loop(struct connector *c)
 					conn_tick(c, now);
 				break;
 			}
+			case EV_QTIMER: {
+				uint64_t x;
+
+				if (read(c->qfd, &x, sizeof(x)) >= 0)
+					c->qarmed = 0;
+				conn_qtimer(c, now);
+				break;
+			}
 			case EV_SIGNAL: {
 				struct signalfd_siginfo si;
 
@@ -608,6 +645,8 @@ static void conn_loop(struct connector *c)
 			}
 		}
 		conn_flush_all(c, time_mono_ms());
+		tp_timer_arm(c->qfd, &c->qarmed, c->have_peer ?
+			     tp_peer_deadline_ms(&c->peer) : UINT64_MAX);
 	}
 }
 
@@ -640,6 +679,7 @@ int connector_main(int argc, char **argv)
 		{ "route", required_argument, NULL, 'r' },
 		{ "credentials", required_argument, NULL, 'c' },
 		{ "icmp-sockets", required_argument, NULL, 'K' },
+		{ "transport", required_argument, NULL, 'X' },
 		{ "max-mappings", required_argument, NULL, 'M' },
 		{ "max-per-client", required_argument, NULL, 'P' },
 		{ "timeout", required_argument, NULL, 'T' },
@@ -656,6 +696,7 @@ int connector_main(int argc, char **argv)
 	uint32_t v;
 	uint64_t ms;
 	bool allow_none = false;
+	enum tp_kind kind = TP_QUIC;
 	int ch, rc = EXIT_FAIL;
 
 	c = calloc(1, sizeof(*c));
@@ -710,6 +751,10 @@ int connector_main(int argc, char **argv)
 				goto usage;
 			break;
 		case 'A': allow_none = true; break;
+		case 'X':
+			if (tp_kind_parse("connector: --transport", optarg, &kind) < 0)
+				goto usage;
+			break;
 		case 'S': c->stats_file = optarg; break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case 'h':
@@ -734,7 +779,7 @@ int connector_main(int argc, char **argv)
 			  cfg.max_mappings);
 		goto out;
 	}
-	if (tp_creds_load(&c->creds, creds, CREDS_CONNECTOR, 1472) < 0)
+	if (tp_creds_load(&c->creds, creds, CREDS_CONNECTOR, kind, 1472) < 0)
 		goto out;
 	if (conn_open_sockets(c, allow_none) < 0)
 		goto out;
@@ -743,8 +788,8 @@ int connector_main(int argc, char **argv)
 		goto out;
 	c->rl = (struct log_rl)LOG_RL_INIT(10000, 3);
 	c->backoff_ms = CONN_BACKOFF_MIN;
-	log_info("connector: dialing edge %s; ICMP sockets: %u IPv4, %u IPv6%s",
-		 edge, c->nat.cfg.nsock[0], c->nat.cfg.nsock[1],
+	log_info("connector: dialing edge %s (%s); ICMP sockets: %u IPv4, %u IPv6%s",
+		 edge, tp_kind_name(kind), c->nat.cfg.nsock[0], c->nat.cfg.nsock[1],
 		 c->socks[0][0].raw ? " (raw fallback)" : "");
 	conn_loop(c);
 	rc = EXIT_OK;

@@ -14,8 +14,11 @@
  * the destination the edge answers ICMP destination unreachable (net
  * unreachable) itself, rate limited, from its own address (a raw socket:
  * the kernel fills in the source). Packets from connectors are checked to
- * be whole IP packets and written to the TUN, so the host routes them to
- * the client.
+ * pass edgeguard (an echo reply from inside the connector's own prefixes,
+ * or an ICMP error about a client's echo into them, addressed to a client
+ * that recently sent something into the TUN) and are written to the TUN,
+ * so the host routes them to the client. Everything else is counted by
+ * reason and dropped: an authenticated connector still cannot spoof.
  *
  * Hops: the client's packet was forwarded into the TUN by this host's
  * kernel, which already decremented its TTL and answered expiry with time
@@ -35,6 +38,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "icmp/edgeguard.h"
 #include "icmp/icmppkt.h"
 #include "icmp/proxy.h"
 #include "icmp/transport.h"
@@ -50,14 +54,14 @@
 #define EDGE_TICK_MS 100
 #define EDGE_TUN_BUDGET 256	/* packets read from the TUN per loop pass */
 
-enum edge_ev { EV_UDP, EV_TUN, EV_TIMER, EV_SIGNAL };
+enum edge_ev { EV_UDP, EV_TUN, EV_TIMER, EV_SIGNAL, EV_QTIMER };
 
 struct edge_conn {
 	bool used;
 	struct tp_peer peer;
 	struct ip_prefix pfx[TP_MAX_PREFIXES];
 	unsigned npfx;
-	uint64_t to_conn, from_conn;
+	uint64_t to_conn, from_conn, refused;
 };
 
 struct edge_stats {
@@ -65,7 +69,9 @@ struct edge_stats {
 	uint64_t unreach_sent, unreach_ratelimited, no_connector_silent;
 	uint64_t bad_tun_packet, bad_conn_packet, bad_announce, send_failed;
 	uint64_t cookies_sent, connectors_full, sessions_failed, sessions_up;
+	uint64_t handshakes_failed, unknown_dropped;
 	uint64_t routes_full, route_errors;
+	uint64_t guard[EG_NVERDICTS];	/* packets from connectors, by verdict */
 };
 
 struct edge {
@@ -78,12 +84,15 @@ struct edge {
 	unsigned nroutes;
 	bool install_routes;
 	int raw4, raw6;
-	int epfd, tfd, sfd;
+	int epfd, tfd, sfd, qfd;		/* qfd: the sessions' own timers */
+	uint64_t qarmed;
 	uint64_t tokens_ms, tokens_at;
 	uint32_t err_rate, err_burst;
 	const char *stats_file;
 	uint64_t next_stats_ms;
 	struct edge_stats st;
+	struct eg_clients clients;
+	struct log_rl guard_rl, hs_rl;
 	uint8_t pkt[TP_MAX_MSG + 64];	/* [0] = message type */
 	uint8_t out[TP_MAX_MSG + 64];
 	bool quit;
@@ -95,19 +104,28 @@ static void edge_stats_print(const struct edge *e, FILE *f)
 {
 	const struct edge_stats *s = &e->st;
 	unsigned i, up = 0;
+	uint64_t blocked = 0, rx_bad = 0;
 
-	for (i = 0; i < e->max_conns; i++)
-		up += e->conns[i].used && e->conns[i].peer.state == TP_UP;
+	for (i = 0; i < e->max_conns; i++) {
+		if (!e->conns[i].used)
+			continue;
+		up += e->conns[i].peer.state == TP_UP;
+		blocked += e->conns[i].peer.tx_blocked;
+		rx_bad += e->conns[i].peer.rx_bad;
+	}
 	fprintf(f,
 		"connectors_up %u\nsessions_up %llu\nsessions_failed %llu\n"
+		"handshakes_failed %llu\ndrop_unknown_peer %llu\n"
 		"tun_rx %llu\ntun_tx %llu\nto_connectors %llu\nfrom_connectors %llu\n"
 		"unreach_sent %llu\ndrop_unreach_ratelimited %llu\n"
 		"drop_no_connector_silent %llu\ndrop_bad_tun_packet %llu\n"
-		"drop_bad_connector_packet %llu\ndrop_bad_announce %llu\n"
-		"drop_send_failed %llu\ncookies_sent %llu\ndrop_connectors_full %llu\n"
+		"drop_bad_message %llu\ndrop_bad_announce %llu\n"
+		"drop_send_failed %llu\nchallenges_sent %llu\ndrop_connectors_full %llu\n"
 		"routes_full %llu\nroute_errors %llu\nudp_tx_errors %llu\n",
 		up, (unsigned long long)s->sessions_up,
-		(unsigned long long)s->sessions_failed, (unsigned long long)s->tun_rx,
+		(unsigned long long)s->sessions_failed,
+		(unsigned long long)s->handshakes_failed,
+		(unsigned long long)s->unknown_dropped, (unsigned long long)s->tun_rx,
 		(unsigned long long)s->tun_tx, (unsigned long long)s->to_connectors,
 		(unsigned long long)s->from_connectors, (unsigned long long)s->unreach_sent,
 		(unsigned long long)s->unreach_ratelimited,
@@ -117,6 +135,11 @@ static void edge_stats_print(const struct edge *e, FILE *f)
 		(unsigned long long)s->cookies_sent, (unsigned long long)s->connectors_full,
 		(unsigned long long)s->routes_full, (unsigned long long)s->route_errors,
 		(unsigned long long)e->io.tx_errors);
+	for (i = 1; i < EG_NVERDICTS; i++)
+		fprintf(f, "%s %llu\n", eg_verdict_name(i), (unsigned long long)s->guard[i]);
+	fprintf(f, "clients_evicted %llu\nsessions_tx_blocked %llu\nsessions_rx_bad %llu\n",
+		(unsigned long long)e->clients.evicted, (unsigned long long)blocked,
+		(unsigned long long)rx_bad);
 }
 
 static void edge_stats_fn(const void *ctx, FILE *f)
@@ -281,6 +304,7 @@ static void edge_tun_read(struct edge *e, uint64_t now)
 			edge_unreach(e, &m, e->pkt + 1, (size_t)n, now);
 			continue;
 		}
+		eg_client_seen(&e->clients, &m.src, now);
 		e->pkt[0] = TP_MSG_PACKET;
 		if (tp_peer_send(&c->peer, e->pkt, (size_t)n + 1, now) < 0) {
 			e->st.send_failed++;
@@ -300,15 +324,19 @@ static void edge_on_msg(void *ctx, struct tp_peer *p, uint8_t type, const uint8_
 	struct edge *e = ctx;
 	struct edge_conn *c = (struct edge_conn *)(void *)((char *)p -
 						offsetof(struct edge_conn, peer));
-	struct pkt_meta m;
 	const char *err = NULL;
+	enum eg_verdict v;
 	int n;
 	unsigned i;
 
 	switch (type) {
 	case TP_MSG_PACKET:
-		if (pkt_parse_ip(body, len, &m) < 0 || m.ip_total_len != len) {
-			e->st.bad_conn_packet++;
+		v = eg_check(&e->clients, c->pfx, c->npfx, body, len, time_mono_ms());
+		if (v != EG_PASS) {
+			e->st.guard[v]++;
+			c->refused++;
+			log_warnx_rl(&e->guard_rl, "connector %s: packet refused: %s",
+				     p->name, eg_verdict_name(v) + sizeof("drop_conn_") - 1);
 			return;
 		}
 		if (write(e->tun.fd, body, len) < 0) {
@@ -358,21 +386,44 @@ static struct edge_conn *edge_find(struct edge *e, const struct sockaddr_storage
 
 static void edge_conn_drop(struct edge_conn *c)
 {
-	log_info("connector %s gone: %s", c->peer.name, c->peer.error);
+	log_info("connector %s gone: %s (%llu packets refused)", c->peer.name, c->peer.error,
+		 (unsigned long long)c->refused);
+	c->refused = 0;
 	tp_peer_free(&c->peer);
 	c->used = false;
 	c->npfx = 0;
 }
 
+/* A session failed: a refused handshake (bad certificate, wrong name) is
+ * counted and logged apart from an established session that died. */
+static void edge_peer_failed(struct edge *e, struct edge_conn *c, enum tp_state before)
+{
+	if (before == TP_HANDSHAKE) {
+		e->st.handshakes_failed++;
+		log_warnx_rl(&e->hs_rl, "connector %s: handshake refused: %s", c->peer.name,
+			     c->peer.error);
+		tp_peer_free(&c->peer);
+		c->used = false;
+		c->npfx = 0;
+		return;
+	}
+	e->st.sessions_failed++;
+	edge_conn_drop(c);
+}
+
 static void edge_new_peer(struct edge *e, const struct sockaddr_storage *ss, socklen_t sl,
 			  uint8_t *d, size_t len, uint64_t now)
 {
-	gnutls_dtls_prestate_st pre;
+	struct tp_accept acc;
 	struct edge_conn *c = NULL;
 	unsigned i;
 
-	if (!tp_cookie_check(&e->io, &e->creds, ss, sl, d, len, &pre)) {
+	switch (tp_accept(&e->io, &e->creds, ss, sl, d, len, &acc)) {
+	case 0:
 		e->st.cookies_sent++;
+		return;
+	case -1:
+		e->st.unknown_dropped++;
 		return;
 	}
 	for (i = 0; i < e->max_conns; i++)
@@ -384,17 +435,16 @@ static void edge_new_peer(struct edge *e, const struct sockaddr_storage *ss, soc
 		e->st.connectors_full++;
 		return;
 	}
-	if (tp_peer_init(&c->peer, &e->io, &e->creds, (const struct sockaddr *)ss, sl, &pre,
+	if (tp_peer_init(&c->peer, &e->io, &e->creds, (const struct sockaddr *)ss, sl, &acc,
 			 now) < 0) {
 		log_warnx("connector: %s", c->peer.error);
+		tp_peer_free(&c->peer);
 		return;
 	}
 	c->used = true;
 	c->npfx = 0;
-	if (tp_peer_input(&c->peer, d, len, now, edge_on_msg, e) < 0) {
-		e->st.sessions_failed++;
-		edge_conn_drop(c);
-	}
+	if (tp_peer_input(&c->peer, d, len, now, edge_on_msg, e) < 0)
+		edge_peer_failed(e, c, TP_HANDSHAKE);
 }
 
 static void edge_udp_read(struct edge *e, uint64_t now)
@@ -416,8 +466,7 @@ static void edge_udp_read(struct edge *e, uint64_t now)
 			before = c->peer.state;
 			if (tp_peer_input(&c->peer, e->io.rxbuf[i], mh->msg_len, now,
 					  edge_on_msg, e) < 0) {
-				e->st.sessions_failed++;
-				edge_conn_drop(c);
+				edge_peer_failed(e, c, before);
 				continue;
 			}
 			if (before == TP_HANDSHAKE && c->peer.state == TP_UP) {
@@ -443,7 +492,7 @@ static void edge_tick(struct edge *e, uint64_t now)
 		if (!c->used)
 			continue;
 		if (tp_peer_tick(&c->peer, now) < 0)
-			edge_conn_drop(c);
+			edge_peer_failed(e, c, before);
 		else if (before == TP_HANDSHAKE && c->peer.state == TP_UP)
 			e->st.sessions_up++;
 	}
@@ -452,6 +501,37 @@ static void edge_tick(struct edge *e, uint64_t now)
 		proxy_stats_file(e->stats_file, edge_stats_fn, e);
 		e->next_stats_ms = now + 1000;
 	}
+}
+
+/* Sessions whose own timers (QUIC loss detection, ACKs, keepalive) ran out. */
+static void edge_qtimers(struct edge *e, uint64_t now)
+{
+	unsigned i;
+
+	for (i = 0; i < e->max_conns; i++) {
+		struct edge_conn *c = &e->conns[i];
+		enum tp_state before = c->peer.state;
+
+		if (!c->used || tp_peer_deadline_ms(&c->peer) > now)
+			continue;
+		if (tp_peer_tick(&c->peer, now) < 0)
+			edge_peer_failed(e, c, before);
+		else if (before == TP_HANDSHAKE && c->peer.state == TP_UP)
+			e->st.sessions_up++;
+	}
+	tp_io_flush(&e->io);
+}
+
+/* Arm the session timer for the earliest deadline of any session. */
+static void edge_arm(struct edge *e)
+{
+	uint64_t next = UINT64_MAX, d;
+	unsigned i;
+
+	for (i = 0; i < e->max_conns; i++)
+		if (e->conns[i].used && (d = tp_peer_deadline_ms(&e->conns[i].peer)) < next)
+			next = d;
+	tp_timer_arm(e->qfd, &e->qarmed, next);
 }
 
 /* ---- setup ---- */
@@ -488,7 +568,8 @@ static void edge_usage(FILE *f)
 "\n"
 "Terminate connectors (`wanscope connector`) and route the private prefixes\n"
 "they announce to them through a TUN interface. Connectors authenticate with\n"
-"certificates from `wanscope credentials init DIR` over DTLS 1.2 (GnuTLS).\n"
+"certificates from `wanscope credentials init DIR` over QUIC with DATAGRAM\n"
+"frames (ngtcp2, TLS 1.3 by GnuTLS) or DTLS 1.2 (GnuTLS).\n"
 "Each announced prefix gets a route via the TUN interface; a packet goes to a\n"
 "connector announcing the longest matching prefix (flows are spread over\n"
 "several connectors serving the same prefix and move when one goes away).\n"
@@ -506,21 +587,28 @@ static void edge_usage(FILE *f)
 "                           it is answered (unreachable) while no connector\n"
 "                           serves it; repeatable (at most %d routes)\n"
 "      --no-routes          do not install routes; log the `ip route` needed\n"
+"      --transport T        quic or dtls: what connectors speak (default quic)\n"
 "      --mtu N              TUN MTU (default 1400, 1280..1452)\n"
 "      --max-connectors N   connectors at once (default 64, at most 1024)\n"
 "      --error-rate N       ICMP errors per second the edge may send (1000)\n"
+"      --max-clients N      client addresses remembered (default 65536); a\n"
+"                           connector may only send to a client that sent\n"
+"                           something within the last %d s\n"
 "      --stats-file FILE    write counters to FILE every second\n"
 "  -v, --verbose            log more\n"
 "  -h, --help               this text\n"
 "\n"
-"Counters are printed to stderr on SIGUSR1.\n"
+"Packets from a connector are passed only when they are echo replies from\n"
+"inside its announced prefixes, or ICMP errors about a client's echo request\n"
+"into them, addressed to a known client; the rest is dropped and counted\n"
+"(drop_conn_*). Counters are printed to stderr on SIGUSR1.\n"
 "\n"
 "Example:\n"
 "  wanscope credentials init /etc/wanscope/creds\n"
 "  wanscope edge --listen 192.0.2.1:4433 --tun ws0 --credentials /etc/wanscope/creds\n"
 "\n"
 "Exit status: 0 after SIGINT/SIGTERM, 1 on a start-up failure, 2 usage error.\n",
-		EDGE_MAX_ROUTES);
+		EDGE_MAX_ROUTES, EG_CLIENT_TTL_MS / 1000);
 }
 
 static int edge_loop(struct edge *e)
@@ -554,6 +642,14 @@ static int edge_loop(struct edge *e)
 				edge_tick(e, now);
 				break;
 			}
+			case EV_QTIMER: {
+				uint64_t x;
+
+				if (read(e->qfd, &x, sizeof(x)) >= 0)
+					e->qarmed = 0;
+				edge_qtimers(e, now);
+				break;
+			}
 			case EV_SIGNAL: {
 				struct signalfd_siginfo si;
 
@@ -567,6 +663,7 @@ static int edge_loop(struct edge *e)
 			}
 			}
 		}
+		edge_arm(e);
 	}
 	return 0;
 }
@@ -601,8 +698,10 @@ static int edge_setup(struct edge *e, const struct sockaddr_storage *ss, socklen
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	e->sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	e->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	e->qfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (e->sfd < 0 || e->tfd < 0 || e->epfd < 0 ||
+	if (e->sfd < 0 || e->tfd < 0 || e->qfd < 0 || e->epfd < 0 ||
+	    ep_add(e->epfd, e->qfd, EV_QTIMER) < 0 ||
 	    timerfd_settime(e->tfd, 0, &its, NULL) < 0 ||
 	    ep_add(e->epfd, fd, EV_UDP) < 0 || ep_add(e->epfd, e->tun.fd, EV_TUN) < 0 ||
 	    ep_add(e->epfd, e->tfd, EV_TIMER) < 0 || ep_add(e->epfd, e->sfd, EV_SIGNAL) < 0) {
@@ -628,6 +727,7 @@ static void edge_free(struct edge *e)
 	edge_routes_remove(e);
 	tun_close(&e->tun);
 	free(e->conns);
+	eg_clients_free(&e->clients);
 	tp_creds_free(&e->creds);
 	if (e->raw4 >= 0)
 		close(e->raw4);
@@ -645,8 +745,10 @@ int edge_main(int argc, char **argv)
 		{ "route", required_argument, NULL, 'r' },
 		{ "no-routes", no_argument, NULL, 'N' },
 		{ "mtu", required_argument, NULL, 'M' },
+		{ "transport", required_argument, NULL, 'T' },
 		{ "max-connectors", required_argument, NULL, 'C' },
 		{ "error-rate", required_argument, NULL, 'E' },
+		{ "max-clients", required_argument, NULL, 'K' },
 		{ "stats-file", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -655,12 +757,13 @@ int edge_main(int argc, char **argv)
 	const char *listen = NULL, *creds = NULL, *tun = "ws0", *stats = NULL;
 	struct ip_prefix pre[EDGE_MAX_ROUTES];
 	unsigned npre = 0, i;
-	uint32_t mtu = 1400, maxc = 64, rate = 1000;
+	uint32_t mtu = 1400, maxc = 64, rate = 1000, maxcl = 65536;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct edge *e;
 	int ch, rc;
 	bool install = true;
+	enum tp_kind kind = TP_QUIC;
 
 	while ((ch = getopt_long(argc, argv, "l:c:t:r:vh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -693,6 +796,14 @@ int edge_main(int argc, char **argv)
 			if (opt_u32("edge: --error-rate", optarg, 0, 1000000, &rate) < 0)
 				return EXIT_USAGE;
 			break;
+		case 'K':
+			if (opt_u32("edge: --max-clients", optarg, 16, 1u << 24, &maxcl) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'T':
+			if (tp_kind_parse("edge: --transport", optarg, &kind) < 0)
+				return EXIT_USAGE;
+			break;
 		case 'S': stats = optarg; break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case 'h': edge_usage(stdout); return EXIT_OK;
@@ -720,13 +831,16 @@ int edge_main(int argc, char **argv)
 	e->tokens_ms = (uint64_t)e->err_burst * 1000;
 	e->stats_file = stats;
 	e->conns = calloc(maxc, sizeof(*e->conns));
+	e->guard_rl = (struct log_rl)LOG_RL_INIT(10000, 5);
+	e->hs_rl = (struct log_rl)LOG_RL_INIT(10000, 5);
 	rc = EXIT_FAIL;
-	if (!e->conns || tp_creds_load(&e->creds, creds, CREDS_EDGE, 1472) < 0 ||
+	if (!e->conns || eg_clients_init(&e->clients, maxcl) < 0 || tp_creds_load(&e->creds, creds, CREDS_EDGE, kind, 1472) < 0 ||
 	    edge_setup(e, &ss, sl, tun, mtu) < 0)
 		goto out;
 	for (i = 0; i < npre; i++)
 		edge_route_add(e, &pre[i]);
-	log_info("edge: listening on %s, tun %s (mtu %u)", listen, e->tun.name, mtu);
+	log_info("edge: listening on %s (%s), tun %s (mtu %u)", listen, tp_kind_name(kind),
+		 e->tun.name, mtu);
 	e->tokens_at = time_mono_ms();
 	rc = edge_loop(e) < 0 ? EXIT_FAIL : EXIT_OK;
 	if (e->stats_file)

@@ -627,7 +627,7 @@ int icmpsock_recv(struct icmpsock *s, struct icmpsock_msg *m, unsigned n)
 	if (!scr)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		/* Only the address is taken here; the header is cleared below. */
+		/* Only the address is taken here; the header is filled below. */
 		// cppcheck-suppress uninitvar
 		struct msghdr *h = &mh[i].msg_hdr;
 

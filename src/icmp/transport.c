@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* transport.c - DTLS 1.2 sessions (GnuTLS) with batched UDP I/O */
+/* transport.c - edge <-> connector sessions: batched UDP I/O, DTLS 1.2
+ * (GnuTLS), and dispatch to QUIC (tpquic.c) */
 #include <errno.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 
+#include "icmp/tpquic.h"
 #include "icmp/transport.h"
 #include "lib/cursor.h"
 #include "lib/log.h"
@@ -17,12 +21,56 @@
 #define TP_PRIORITY "SECURE128:-VERS-ALL:+VERS-DTLS1.2:-CIPHER-ALL:+AES-128-GCM:" \
 	"+AES-256-GCM:+CHACHA20-POLY1305:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
 
-int tp_creds_load(struct tp_creds *c, const char *dir, enum creds_role role, unsigned mtu)
+int tp_kind_parse(const char *what, const char *s, enum tp_kind *kind)
+{
+	if (!strcmp(s, "quic"))
+		*kind = TP_QUIC;
+	else if (!strcmp(s, "dtls"))
+		*kind = TP_DTLS;
+	else {
+		fprintf(stderr, "wanscope: %s: '%s' is not quic or dtls\n", what, s);
+		return -1;
+	}
+	return 0;
+}
+
+const char *tp_kind_name(enum tp_kind kind)
+{
+	return kind == TP_QUIC ? "QUIC" : "DTLS 1.2";
+}
+
+/* The QUIC stateless-reset secret: an HMAC of the edge's private key file,
+ * so a restarted edge can still end the sessions of its previous life. */
+static int tp_reset_key(struct tp_creds *c, const char *keyfile)
+{
+	static const char label[] = "wanscope quic stateless reset v1";
+	gnutls_datum_t d = { 0 };
+	int rc;
+
+	rc = gnutls_load_file(keyfile, &d);
+	if (rc < 0) {
+		log_warnx("%s: %s", keyfile, gnutls_strerror(rc));
+		return -1;
+	}
+	rc = gnutls_hmac_fast(GNUTLS_MAC_SHA256, d.data, d.size, label, sizeof(label) - 1,
+			      c->reset_key);
+	gnutls_memset(d.data, 0, d.size);
+	gnutls_free(d.data);
+	if (rc < 0) {
+		log_warnx("stateless reset key: %s", gnutls_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int tp_creds_load(struct tp_creds *c, const char *dir, enum creds_role role,
+		  enum tp_kind kind, unsigned mtu)
 {
 	char cert[4096], key[4096], ca[4096];
 	int rc;
 
 	memset(c, 0, sizeof(*c));
+	c->kind = kind;
 	c->role = role;
 	c->mtu = mtu;
 	if (creds_paths(dir, role, cert, key, ca, sizeof(cert)) < 0) {
@@ -47,13 +95,16 @@ int tp_creds_load(struct tp_creds *c, const char *dir, enum creds_role role, uns
 			  gnutls_strerror(rc));
 		goto fail;
 	}
-	rc = gnutls_priority_init(&c->prio, TP_PRIORITY, NULL);
+	rc = gnutls_priority_init(&c->prio, kind == TP_QUIC ? TPQ_PRIORITY : TP_PRIORITY, NULL);
 	if (rc < 0) {
 		log_warnx("gnutls priority: %s", gnutls_strerror(rc));
 		goto fail;
 	}
+	if (role == CREDS_EDGE && tp_reset_key(c, key) < 0)
+		goto fail;
 	if (role == CREDS_EDGE &&
-	    (rc = gnutls_key_generate(&c->cookie_key, GNUTLS_COOKIE_KEY_SIZE)) < 0) {
+	    ((rc = gnutls_key_generate(&c->cookie_key, GNUTLS_COOKIE_KEY_SIZE)) < 0 ||
+	     (rc = gnutls_rnd(GNUTLS_RND_KEY, c->token_key, sizeof(c->token_key))) < 0)) {
 		log_warnx("gnutls cookie key: %s", gnutls_strerror(rc));
 		goto fail;
 	}
@@ -81,6 +132,9 @@ void tp_io_init(struct tp_io *io, int fd, bool connected)
 	memset(io, 0, sizeof(*io));
 	io->fd = fd;
 	io->connected = connected;
+	io->llen = sizeof(io->local);
+	if (getsockname(fd, (struct sockaddr *)&io->local, &io->llen) < 0)
+		io->llen = 0;
 	for (i = 0; i < TP_BATCH; i++) {
 		io->rxiov[i].iov_base = io->rxbuf[i];
 		io->rxiov[i].iov_len = sizeof(io->rxbuf[i]);
@@ -109,9 +163,17 @@ int tp_io_recv(struct tp_io *io)
 
 void tp_io_flush(struct tp_io *io)
 {
-	unsigned done = 0;
+	struct tp_peer *open[TP_MAX_OPEN];
+	unsigned done = 0, nopen = io->nopen, i;
 	int n;
 
+	/* Packets still being filled go out with this batch. Taken off the
+	 * list first: closing one may flush (and so re-enter) when full. */
+	memcpy(open, io->open, nopen * sizeof(open[0]));
+	io->nopen = 0;
+	for (i = 0; i < nopen; i++)
+		if (open[i])
+			tpq_peer_close_packet(open[i]);
 	while (done < io->ntx) {
 		n = sendmmsg(io->fd, io->tx + done, io->ntx - done, MSG_DONTWAIT);
 		if (n < 0) {
@@ -130,58 +192,75 @@ void tp_io_flush(struct tp_io *io)
 	io->ntx = 0;
 }
 
+uint8_t *tp_io_slot(struct tp_io *io)
+{
+	if (io->ntx == TP_BATCH)
+		tp_io_flush(io);
+	return io->txbuf[io->ntx];
+}
+
+void tp_io_commit_to(struct tp_io *io, const struct sockaddr_storage *ss, socklen_t sl,
+		     size_t len)
+{
+	unsigned i = io->ntx++;
+	struct msghdr *h = &io->tx[i].msg_hdr;
+
+	io->txiov[i].iov_len = len;
+	memset(h, 0, sizeof(*h));
+	h->msg_iov = &io->txiov[i];
+	h->msg_iovlen = 1;
+	if (!io->connected) {
+		memcpy(&io->txaddr[i], ss, sl);
+		h->msg_name = &io->txaddr[i];
+		h->msg_namelen = sl;
+	}
+}
+
+void tp_io_commit(struct tp_io *io, const struct tp_peer *p, size_t len)
+{
+	tp_io_commit_to(io, &p->addr, p->alen, len);
+}
+
 /* GnuTLS push: queue one datagram on the batch. */
 static ssize_t tp_push(gnutls_transport_ptr_t ptr, const void *data, size_t len)
 {
 	struct tp_peer *p = ptr;
 	struct tp_io *io = p->io;
-	struct msghdr *h;
-	unsigned i;
 
 	if (len > TP_MAX_DGRAM) {
 		io->tx_errors++;
 		return (ssize_t)len;	/* too big to send: drop */
 	}
-	if (io->ntx == TP_BATCH)
-		tp_io_flush(io);
-	i = io->ntx++;
-	memcpy(io->txbuf[i], data, len);
-	io->txiov[i].iov_len = len;
-	h = &io->tx[i].msg_hdr;
-	memset(h, 0, sizeof(*h));
-	h->msg_iov = &io->txiov[i];
-	h->msg_iovlen = 1;
-	if (!io->connected) {
-		memcpy(&io->txaddr[i], &p->addr, p->alen);
-		h->msg_name = &io->txaddr[i];
-		h->msg_namelen = p->alen;
-	}
+	memcpy(tp_io_slot(io), data, len);
+	tp_io_commit(io, p, len);
 	return (ssize_t)len;
 }
 
-/* GnuTLS pull: hand over the datagram being processed, once. */
-bool tp_cookie_check(struct tp_io *io, const struct tp_creds *c,
-		     const struct sockaddr_storage *ss, socklen_t sl, const uint8_t *d,
-		     size_t len, gnutls_dtls_prestate_st *pre)
+int tp_accept(struct tp_io *io, const struct tp_creds *c, const struct sockaddr_storage *ss,
+	       socklen_t sl, const uint8_t *d, size_t len, struct tp_accept *acc)
 {
+	gnutls_dtls_prestate_st *pre = &acc->pre;
 	struct tp_peer tmp;
 
-	memset(pre, 0, sizeof(*pre));
+	if (c->kind == TP_QUIC)
+		return tpq_accept(io, c, ss, sl, d, len, acc);
+	memset(acc, 0, sizeof(*acc));
 	if (gnutls_dtls_cookie_verify((gnutls_datum_t *)&c->cookie_key, (void *)ss, sl,
 				      (void *)d, len, pre) == 0)
-		return true;
+		return 1;
 	/* Only a handshake record (content type 22) gets an answer. */
 	if (len <= 13 || d[0] != 22 || sl > sizeof(tmp.addr))
-		return false;
+		return -1;
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.io = io;
 	memcpy(&tmp.addr, ss, sl);
 	tmp.alen = sl;
 	gnutls_dtls_cookie_send((gnutls_datum_t *)&c->cookie_key, (void *)ss, sl, pre, &tmp,
 				tp_push);
-	return false;
+	return 0;
 }
 
+/* GnuTLS pull: hand over the datagram being processed, once. */
 static ssize_t tp_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
 {
 	struct tp_peer *p = ptr;
@@ -221,7 +300,7 @@ static void peer_name(struct tp_peer *p)
 }
 
 int tp_peer_init(struct tp_peer *p, struct tp_io *io, const struct tp_creds *c,
-		 const struct sockaddr *sa, socklen_t salen, gnutls_dtls_prestate_st *pre,
+		 const struct sockaddr *sa, socklen_t salen, const struct tp_accept *acc,
 		 uint64_t now_ms)
 {
 	bool server = c->role == CREDS_EDGE;
@@ -229,12 +308,20 @@ int tp_peer_init(struct tp_peer *p, struct tp_io *io, const struct tp_creds *c,
 
 	memset(p, 0, sizeof(*p));
 	p->io = io;
+	p->kind = c->kind;
 	if (salen > sizeof(p->addr))
 		return -1;
 	memcpy(&p->addr, sa, salen);
 	p->alen = salen;
 	peer_name(p);
 	p->start_ms = p->last_rx_ms = p->last_tx_ms = now_ms;
+	if (p->kind == TP_QUIC) {
+		if (tpq_peer_init(p, c, acc, now_ms) == 0)
+			return 0;
+		tpq_peer_free(p);
+		p->state = TP_DEAD;
+		return -1;
+	}
 	rc = gnutls_init(&p->s, (server ? GNUTLS_SERVER : GNUTLS_CLIENT) |
 			 GNUTLS_DATAGRAM | GNUTLS_NONBLOCK);
 	if (rc < 0)
@@ -251,8 +338,8 @@ int tp_peer_init(struct tp_peer *p, struct tp_io *io, const struct tp_creds *c,
 	if (server) {
 		gnutls_certificate_server_set_request(p->s, GNUTLS_CERT_REQUIRE);
 		gnutls_session_set_verify_cert(p->s, CREDS_CONNECTOR_NAME, 0);
-		if (pre)
-			gnutls_dtls_prestate_set(p->s, pre);
+		if (acc)
+			gnutls_dtls_prestate_set(p->s, (gnutls_dtls_prestate_st *)&acc->pre);
 	} else {
 		gnutls_session_set_verify_cert(p->s, CREDS_EDGE_NAME, 0);
 	}
@@ -274,6 +361,11 @@ fail:
 
 void tp_peer_free(struct tp_peer *p)
 {
+	if (p->kind == TP_QUIC) {
+		tpq_peer_free(p);
+		p->state = TP_DEAD;
+		return;
+	}
 	if (p->s)
 		gnutls_deinit(p->s);
 	p->s = NULL;
@@ -282,12 +374,25 @@ void tp_peer_free(struct tp_peer *p)
 
 void tp_peer_bye(struct tp_peer *p)
 {
+	if (p->kind == TP_QUIC) {
+		tpq_peer_bye(p);
+		return;
+	}
 	if (p->s && p->state == TP_UP)
 		gnutls_bye(p->s, GNUTLS_SHUT_WR);
 }
 
 static int peer_die(struct tp_peer *p, const char *what, int rc)
 {
+	/* Tell the peer why (bad certificate, unknown CA, ...). */
+	if (p->state == TP_HANDSHAKE && rc != GNUTLS_E_FATAL_ALERT_RECEIVED)
+		gnutls_alert_send_appropriate(p->s, rc);
+	if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+		snprintf(p->error, sizeof(p->error), "%s: the peer refused us: %s", what,
+			 gnutls_alert_get_name(gnutls_alert_get(p->s)));
+		p->state = TP_DEAD;
+		return -1;
+	}
 	if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
 		gnutls_datum_t out = { 0 };
 		unsigned st = gnutls_session_get_verify_cert_status(p->s);
@@ -338,6 +443,12 @@ int tp_peer_input(struct tp_peer *p, const uint8_t *d, size_t len, uint64_t now_
 
 	if (p->state == TP_DEAD)
 		return -1;
+	if (p->kind == TP_QUIC) {
+		rc = tpq_peer_input(p, d, len, fn, ctx);
+		if (rc == 0)
+			p->last_rx_ms = now_ms;
+		return rc;
+	}
 	p->rx = d;
 	p->rxlen = len;
 	if (p->state == TP_HANDSHAKE) {
@@ -371,6 +482,13 @@ int tp_peer_send(struct tp_peer *p, const uint8_t *msg, size_t len, uint64_t now
 		p->tx_errors++;
 		return -1;
 	}
+	if (p->kind == TP_QUIC) {
+		if (tpq_peer_send(p, msg, len) < 0)
+			return -1;
+		p->tx_msgs++;
+		p->last_tx_ms = now_ms;
+		return 0;
+	}
 	n = gnutls_record_send(p->s, msg, len);
 	if (n < 0) {
 		p->tx_errors++;
@@ -388,6 +506,8 @@ int tp_peer_tick(struct tp_peer *p, uint64_t now_ms)
 	static const uint8_t keepalive = TP_MSG_KEEPALIVE;
 	int rc;
 
+	if (p->kind == TP_QUIC)
+		return p->state == TP_DEAD ? -1 : tpq_peer_tick(p);
 	switch (p->state) {
 	case TP_DEAD:
 		return -1;
@@ -408,8 +528,8 @@ int tp_peer_tick(struct tp_peer *p, uint64_t now_ms)
 		return 0;
 	case TP_UP:
 		if (now_ms - p->last_rx_ms > TP_DEAD_MS) {
-			snprintf(p->error, sizeof(p->error), "silent for %u s",
-				 (unsigned)(TP_DEAD_MS / 1000));
+			snprintf(p->error, sizeof(p->error), "silent for %d s",
+				 TP_DEAD_MS / 1000);
 			p->state = TP_DEAD;
 			return -1;
 		}
@@ -418,6 +538,27 @@ int tp_peer_tick(struct tp_peer *p, uint64_t now_ms)
 		return p->state == TP_DEAD ? -1 : 0;
 	}
 	return 0;
+}
+
+uint64_t tp_peer_deadline_ms(const struct tp_peer *p)
+{
+	return p->kind == TP_QUIC ? tpq_peer_deadline_ms(p) : UINT64_MAX;
+}
+
+void tp_timer_arm(int tfd, uint64_t *armed, uint64_t deadline_ms)
+{
+	struct itimerspec its = { 0 };
+
+	if (*armed == deadline_ms)
+		return;
+	if (deadline_ms != UINT64_MAX) {
+		its.it_value.tv_sec = (time_t)(deadline_ms / 1000);
+		its.it_value.tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
+		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+			its.it_value.tv_nsec = 1;	/* zero would disarm */
+	}
+	if (timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		*armed = deadline_ms;
 }
 
 size_t tp_announce_encode(const struct ip_prefix *pfx, size_t n, uint8_t *buf, size_t cap)

@@ -16,7 +16,7 @@ done
 [ "$(id -u)" = 0 ] || { echo "needs root for network namespaces"; exit 77; }
 . "$top/tests/net/icmp_proxy_topo.bash"
 trap px_down EXIT
-fail() { echo "FAIL: $*"; for f in edge.log conn.log edge.stats conn.stats; do
+fail() { echo "FAIL: $*"; sleep 1.1; for f in edge.log conn.log edge.stats conn.stats; do
 	echo "--- $f"; cat "$PX_DIR/$f" 2>/dev/null; done; exit 1; }
 inc() { ip netns exec "$NS_C" "$@"; }
 

@@ -9,7 +9,8 @@
 # The edge forwards (it is a router with a TUN); the connector does NOT
 # forward: it is an ordinary host whose unprivileged process proxies ICMP.
 # Defines NS_* names, addresses, px_up, px_down, px_creds, px_edge,
-# px_connector (unprivileged), px_wait_up.
+# px_connector (unprivileged), px_wait_up. PX_TRANSPORT (quic|dtls) picks
+# the edge-connector transport (default: the programs' default, QUIC).
 
 PX=ws-icmpx-$$
 NS_C=$PX-c NS_E=$PX-e NS_K=$PX-k NS_R=$PX-r NS_D=$PX-d
@@ -91,7 +92,7 @@ px_creds() {
 px_edge() { # extra args...
 	ip netns exec "$NS_E" "$WANSCOPE" edge --listen $EU4:4433 --tun ws0 \
 		--credentials "$PX_DIR/creds" --stats-file "$PX_DIR/edge.stats" \
-		"$@" 2>>"$PX_DIR/edge.log" &
+		${PX_TRANSPORT:+--transport "$PX_TRANSPORT"} "$@" 2>>"$PX_DIR/edge.log" &
 	PX_PIDS+=($!)
 	PX_EDGE_PID=$!
 }
@@ -104,22 +105,29 @@ px_connector() { # extra args...
 		--inh-caps=-all --bounding-set=-all \
 		"$WANSCOPE" connector --edge $EU4:4433 --route 10.62.4.0/24 \
 		--route fd62:4::/64 --credentials "$PX_DIR/kcreds" \
-		--stats-file "$PX_DIR/conn.stats" "$@" 2>>"$PX_DIR/conn.log" &
+		--stats-file "$PX_DIR/conn.stats" ${PX_TRANSPORT:+--transport "$PX_TRANSPORT"} \
+		"$@" 2>>"$PX_DIR/conn.log" &
 	PX_PIDS+=($!)
 	PX_CONN_PID=$!
 }
 
 # Wait until the edge has an authenticated connector (stats file says so).
 px_wait_up() {
-	local i
+	local i up=0
 	for i in $(seq 100); do
 		grep -q '^connectors_up [1-9]' "$PX_DIR/edge.stats" 2>/dev/null &&
-		ip -n "$NS_E" route show 10.62.4.0/24 | grep -q ws0 && return 0
+		ip -n "$NS_E" route show 10.62.4.0/24 | grep -q ws0 && { up=1; break; }
 		sleep 0.1
 	done
-	echo "edge: no connector came up" >&2
-	cat "$PX_DIR/edge.log" "$PX_DIR/conn.log" >&2
-	return 1
+	if [ "$up" != 1 ]; then
+		echo "edge: no connector came up" >&2
+		cat "$PX_DIR/edge.log" "$PX_DIR/conn.log" >&2
+		return 1
+	fi
+	case ${PX_TRANSPORT:-quic} in	# the transport asked for is in use
+	quic) grep -q "listening on .* (QUIC)" "$PX_DIR/edge.log" ;;
+	dtls) grep -q "listening on .* (DTLS 1.2)" "$PX_DIR/edge.log" ;;
+	esac || { echo "edge: not using ${PX_TRANSPORT:-quic}" >&2; return 1; }
 }
 
 # stat FILE NAME: a counter's value
