@@ -287,7 +287,7 @@ int conf_parse_text(const struct conf_table *t, size_t nt, const char *text,
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *name, *val;
+		char *name, *val, *q;
 		const struct conf_opt *o;
 		void *base;
 		size_t k;
@@ -314,8 +314,15 @@ int conf_parse_text(const struct conf_table *t, size_t nt, const char *text,
 				 origin, lineno, name);
 			return -1;
 		}
-		if (!val) {
+		if (!val || !*val) {	/* "" is no value either */
 			snprintf(err, errlen, "%s:%zu: %s: missing value", origin, lineno, name);
+			return -1;
+		}
+		for (q = val; *q && (unsigned char)*q >= 0x20 && *q != 0x7f; q++)
+			;
+		if (*q) {
+			snprintf(err, errlen, "%s:%zu: %s: control character 0x%02x in the value",
+				 origin, lineno, name, (unsigned char)*q);
 			return -1;
 		}
 		for (k = 0; k < nseen && seen[k] != o; k++)

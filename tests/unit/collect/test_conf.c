@@ -128,6 +128,8 @@ static void test_errors(void **state)
 	bad("\ncollect.threads 17\n", "f:2: collect.threads: 17 is out of range (0..16)");
 	bad("collect.threads x\n", "collect.threads: 'x' is not a number");
 	bad("collect.threads\n", "collect.threads: missing value");
+	bad("collect.db \"\"\n", "collect.db: missing value");
+	bad("collect.db a\rb\n", "collect.db: control character 0x0d in the value");
 	bad("collect.commit 5\ncollect.commit 6\n", "f:2: collect.commit given twice");
 	bad("collect.commit 10ms\n", "collect.commit: 10ms is out of range (100ms..1m)");
 	bad("collect.listen tcp://1.2.3.4:5\n", "collect.listen: 'tcp://1.2.3.4:5': expected udp://");
