@@ -10,7 +10,8 @@
 #  3. state stability under steady 1 % random loss (nftables numgen).
 # Environment: N (targets, default 5000), D (seconds, default 20),
 #              STAB (seconds of the stability run, default 120),
-#              WANSCOPE (binary, default build/wanscope).
+#              WANSCOPE (binary, default build/wanscope),
+#              ONLY1=1 (run only the CPU comparison).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 WANSCOPE=${WANSCOPE:-$top/build/wanscope}
@@ -46,6 +47,7 @@ for ((i = 0; i < N; i++)); do echo "10.64.$((i / 250)).$((i % 250 + 1))"; done >
 ax ping -c1 -W1 10.0.0.2 >/dev/null
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu_user() { awk '{print $14}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
 echo "== 1. $N targets, one probe a second each, ${D}s: wanscope prober vs fping"
@@ -67,11 +69,11 @@ iv=$(awk -v n="$N" 'BEGIN { v = 1000 / n; if (v < 1) v = 1; printf "%g", v }')
 ip netns exec "$A" fping -q -c "$D" -p 1000 -i "$iv" -t 500 -f "$WORK/targets" 2>"$WORK/fping.out" &
 FP=$!; PIDS+=($FP)
 sleep 1
-ws0=$(cpu_ticks $WS); fp0=$(cpu_ticks $FP)
+ws0=$(cpu_ticks $WS); fp0=$(cpu_ticks $FP); wsu0=$(cpu_user $WS); fpu0=$(cpu_user $FP)
 tx0=$(jq '.tunnels[0].counters.tx' "$WORK/state.json")
 t0=$(date +%s.%N)
 sleep $((D - 3))
-ws1=$(cpu_ticks $WS); fp1=$(cpu_ticks $FP)
+ws1=$(cpu_ticks $WS); fp1=$(cpu_ticks $FP); wsu1=$(cpu_user $WS); fpu1=$(cpu_user $FP)
 tx1=$(jq '.tunnels[0].counters.tx' "$WORK/state.json")
 rx=$(jq '.tunnels[0].counters.rx_ok' "$WORK/state.json")
 t1=$(date +%s.%N)
@@ -83,16 +85,20 @@ wsp=$((tx1 - tx0))
 # fping's probes in the same interval: its rate times the interval
 fpp=$(awk -v s="$fsent" -v d="$D" -v e="$el" 'BEGIN { printf "%d", s / d * e }')
 kill $WS; wait $WS
-awk -v wt=$((ws1 - ws0)) -v ft=$((fp1 - fp0)) -v wp="$wsp" -v fp="$fpp" -v hz="$hz" \
+awk -v wt=$((ws1 - ws0)) -v ft=$((fp1 - fp0)) -v wu=$((wsu1 - wsu0)) -v fu=$((fpu1 - fpu0)) -v wp="$wsp" -v fp="$fpp" -v hz="$hz" \
     -v fs="$fsent" -v fr="$frcv" -v rx="$rx" -v tx="$tx1" 'BEGIN {
 	wc = wt / hz; fc = ft / hz
-	printf "wanscope: %d probes, %.2f s CPU, %.2f us/probe (received %d of %d)\n",
-		wp, wc, wp ? wc / wp * 1e6 : 0, rx, tx
-	printf "fping:    %d probes, %.2f s CPU, %.2f us/probe (received %d of %d)\n",
-		fp, fc, fp ? fc / fp * 1e6 : 0, fr, fs
+	printf "wanscope: %d probes, %.2f s CPU (user %.2f), %.2f us/probe (received %d of %d)\n",
+		wp, wc, wu / hz, wp ? wc / wp * 1e6 : 0, rx, tx
+	printf "fping:    %d probes, %.2f s CPU (user %.2f), %.2f us/probe (received %d of %d)\n",
+		fp, fc, fu / hz, fp ? fc / fp * 1e6 : 0, fr, fs
+	if (wp && fp && fu > 0)
+		printf "ratio wanscope/fping user-space CPU per probe: %.3f\n", (wu / hz / wp) / (fu / hz / fp)
 	if (wp && fp && fc > 0)
 		printf "ratio wanscope/fping CPU per probe: %.3f\n", (wc / wp) / (fc / fp)
 }'
+
+[ -n "${ONLY1:-}" ] && exit 0
 
 echo "== 2. detection of a dead tunnel at 10 probes/s (defaults otherwise)"
 cat >"$WORK/one.conf" <<CONF

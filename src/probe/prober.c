@@ -13,6 +13,9 @@
  * Bidirectional probes are complete IP packets written into the tunnel
  * device's transmit path through an AF_PACKET socket bound to it; the
  * routing table never sees them, so they cannot take another path. The
+ * probes of one wakeup are built into a batch and handed to the kernel
+ * with one sendmmsg per socket (a probe's slot is taken when it is
+ * queued; a send error frees it and counts as a failed attempt). The
  * same socket receives them back (filtered in the kernel to ICMP echo
  * replies), before the hub's rp_filter. Unidirectional probes are plain
  * echo requests through a raw ICMP socket, answered by any path.
@@ -29,6 +32,9 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <net/if_arp.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -54,8 +60,25 @@ enum { EV_TIMER = 1, EV_SIGNAL, EV_HOUSEKEEP, EV_SOCK };
 /* Regular probes due within this much are sent in the same wakeup: with
  * thousands of targets this batches sends (and so replies) instead of
  * waking once per probe. Timeouts are never decided early. */
-#define SEND_SLACK_NS 2000000ull
+#define SEND_SLACK_NS 10000000ull
 #define LL_REFRESH_NS (10 * 1000000000ull)
+#define TX_BATCH 64
+#define TX_SLOT 9216		/* > the largest probe (9000) */
+
+struct txent {
+	uint32_t tg, seq;
+	uint8_t attempt;
+};
+
+struct txbatch {
+	int sock;		/* index into prober.socks, -1 = empty */
+	unsigned n;
+	struct txent ent[TX_BATCH];
+	struct mmsghdr mh[TX_BATCH];
+	struct iovec iov[TX_BATCH];
+	struct sockaddr_ll sll[TX_BATCH];
+	uint8_t buf[TX_BATCH][TX_SLOT];
+};
 
 static uint64_t real_ns(void)
 {
@@ -227,6 +250,97 @@ static int tun_resolve_ll(struct prober *p, struct ptunnel *t, bool wait)
 	return -1;
 }
 
+static void tx_failed(struct prober *p, struct ptunnel *t, struct ptarget *g, uint32_t seq,
+		      uint8_t attempt, int err, uint64_t now)
+{
+	static struct log_rl rl = LOG_RL_INIT(10000, 5);
+	const struct tunnel_conf *c = t->conf;
+
+	t->tx_err++;
+	t->last_tx_err = err;
+	if (err == EMSGSIZE)
+		log_warnx_rl(&rl, "tunnel %s: a probe of %u bytes exceeds the MTU of %s",
+			     c->name, c->size, c->iface[0] ? c->iface : "the path");
+	else
+		log_warnx_rl(&rl, "tunnel %s: sending a probe failed: %s", c->name,
+			     strerror(err));
+	tg_result(p, t, g, seq, false, 0, 0, 0, now);
+	if (attempt < c->retries && attempt + 1 > g->retry_attempt)
+		g->retry_attempt = (uint8_t)(attempt + 1);
+}
+
+/* Send the queued AF_PACKET probes: one sendmmsg for the whole batch (a
+ * failing message is skipped and reported; the rest are sent again). */
+static void tx_flush(struct prober *p, uint64_t now)
+{
+	struct txbatch *b = p->txb;
+	unsigned i = 0;
+
+	while (i < b->n) {
+		int r = sendmmsg(p->socks[b->sock].fd, b->mh + i, b->n - i, 0);
+
+		if (r > 0) {
+			i += (unsigned)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		{
+			struct txent *e = &b->ent[i];
+			struct ptarget *g = &p->tg[e->tg];
+			struct probe_slot *s = &g->slots[e->seq % PROBE_SLOTS];
+
+			if (s->busy && s->seq == e->seq)
+				s->busy = false;
+			tx_failed(p, &p->tun[g->tunnel], g, e->seq, e->attempt,
+				  r < 0 ? errno : EIO, now);
+			heap_update(p, g);
+		}
+		i++;
+	}
+	b->n = 0;
+	b->sock = -1;
+}
+
+/* A buffer for the next probe on socket @si (flushing when full or when
+ * the batch belongs to another socket). */
+static uint8_t *tx_slot(struct prober *p, int si, uint64_t now)
+{
+	struct txbatch *b = p->txb;
+
+	if (b->n && (b->sock != si || b->n == TX_BATCH))
+		tx_flush(p, now);
+	b->sock = si;
+	return b->buf[b->n];
+}
+
+static void tx_queue(struct prober *p, struct ptunnel *t, struct ptarget *g, uint32_t seq,
+		     uint8_t attempt, size_t len)
+{
+	struct txbatch *b = p->txb;
+	struct sockaddr_ll *sll = &b->sll[b->n];
+	unsigned k = b->n++;
+
+	memset(sll, 0, sizeof(*sll));
+	sll->sll_family = AF_PACKET;
+	sll->sll_ifindex = t->ifindex;
+	sll->sll_protocol = htons(g->addr.family == 6 ? ETH_P_IPV6 : ETH_P_IP);
+	if (t->l2 && t->lllen && t->lllen <= sizeof(sll->sll_addr)) {
+		sll->sll_halen = (unsigned char)t->lllen;
+		memcpy(sll->sll_addr, t->ll, t->lllen);
+	}
+	b->iov[k].iov_base = b->buf[k];
+	b->iov[k].iov_len = len;
+	memset(&b->mh[k], 0, sizeof(b->mh[k]));
+	b->mh[k].msg_hdr.msg_name = sll;
+	b->mh[k].msg_hdr.msg_namelen = sizeof(*sll);
+	b->mh[k].msg_hdr.msg_iov = &b->iov[k];
+	b->mh[k].msg_hdr.msg_iovlen = 1;
+	b->ent[k].tg = (uint32_t)(g - p->tg);
+	b->ent[k].seq = seq;
+	b->ent[k].attempt = attempt;
+}
+
 static void tg_send(struct prober *p, struct ptunnel *t, struct ptarget *g, uint8_t attempt,
 		    uint64_t now)
 {
@@ -275,34 +389,26 @@ static void tg_send(struct prober *p, struct ptunnel *t, struct ptarget *g, uint
 			e.src = t->source;
 			e.dst = g->addr;
 		}
-		payload = p->buf + hl + 8;
-		probe_wire_build(payload, e.payload_len, &ph, &g->addr, e.id, p->key);
-		e.payload = payload;
-		/* Build in place: the payload already sits after the headers. */
-		len = pkt_build_echo(p->buf, PROBE_BUF, &e);
+		uint8_t *buf;
+
 		if (t->l2 && now - t->ll_checked_ns > LL_REFRESH_NS) {
 			t->ll_checked_ns = now;
 			tun_resolve_ll(p, t, false);
 		}
-		r = len ? probe_sock_packet_send(p->socks[t->sock].fd, t->ifindex, p->buf, len,
-						 t->ll, t->l2 ? t->lllen : 0) : -EINVAL;
+		buf = tx_slot(p, t->sock, now);
+		payload = buf + hl + 8;
+		probe_wire_build(payload, e.payload_len, &ph, &g->addr, e.id, p->key);
+		e.payload = payload;
+		/* Build in place: the payload already sits after the headers. */
+		len = pkt_build_echo(buf, TX_SLOT, &e);
+		r = len ? 0 : -EINVAL;
+		if (len)
+			tx_queue(p, t, g, seq, attempt, len);
 	}
 	g->sent++;
 	t->tx++;
 	if (r < 0) {
-		static struct log_rl rl = LOG_RL_INIT(10000, 5);
-
-		t->tx_err++;
-		t->last_tx_err = -r;
-		if (r == -EMSGSIZE)
-			log_warnx_rl(&rl, "tunnel %s: a probe of %u bytes exceeds the MTU of %s",
-				     c->name, c->size, c->iface[0] ? c->iface : "the path");
-		else
-			log_warnx_rl(&rl, "tunnel %s: sending a probe failed: %s", c->name,
-				     strerror(-r));
-		tg_result(p, t, g, seq, false, 0, 0, 0, now);
-		if (attempt < c->retries)
-			g->retry_attempt = (uint8_t)(attempt + 1);
+		tx_failed(p, t, g, seq, attempt, -r, now);
 		return;
 	}
 	s->seq = seq;
@@ -358,6 +464,8 @@ static void run_due(struct prober *p)
 		if (p->heap[0] == (uint32_t)(g - p->tg) && p->heap_keys[p->heap[0]] == before)
 			break;
 	}
+	if (p->txb->n)
+		tx_flush(p, now);
 }
 
 /* --- receiving ----------------------------------------------------------- */
@@ -456,13 +564,14 @@ static void handle_reply(struct prober *p, unsigned si, const struct probe_rx *r
 static void sock_rx(struct prober *p, unsigned si)
 {
 	struct probe_rx rx;
+	uint64_t now = time_mono_ns();	/* one clock read per batch of replies */
 	int i, r;
 
 	for (i = 0; i < 1024; i++) {
 		r = probe_sock_recv(p->socks[si].fd, p->buf, PROBE_BUF, &rx);
 		if (r <= 0)
 			break;
-		handle_reply(p, si, &rx, time_mono_ns());
+		handle_reply(p, si, &rx, now);
 	}
 }
 
@@ -591,6 +700,7 @@ int prober_init(struct prober *p, struct probe_conf *conf)
 
 	p->conf = conf;
 	p->tfd = p->sfd = p->hk_tfd = -1;
+	p->txb = NULL;
 	p->loop.epfd = -1;
 	if (getrandom(p->key, sizeof(p->key), 0) != sizeof(p->key) ||
 	    getrandom(&id_base, sizeof(id_base), 0) != sizeof(id_base)) {
@@ -611,10 +721,13 @@ int prober_init(struct prober *p, struct probe_conf *conf)
 	p->heap = calloc(p->ntg ? p->ntg : 1, sizeof(*p->heap));
 	p->heap_keys = calloc(p->ntg ? p->ntg : 1, sizeof(*p->heap_keys));
 	p->buf = malloc(PROBE_BUF);
-	if (!p->tun || !p->tg || !p->heap || !p->heap_keys || !p->buf) {
+	p->txb = malloc(sizeof(*p->txb));
+	if (!p->tun || !p->tg || !p->heap || !p->heap_keys || !p->buf || !p->txb) {
 		log_warnx("out of memory for %u targets", p->ntg);
 		return -1;
 	}
+	p->txb->n = 0;
+	p->txb->sock = -1;
 	p->real_minus_mono_ms = time_real_ms() - (int64_t)(now / 1000000);
 	for (i = 0, k = 0; i < p->ntun; i++) {
 		struct ptunnel *t = &p->tun[i];
@@ -782,4 +895,6 @@ void prober_free(struct prober *p)
 	free(p->heap_keys);
 	p->heap_keys = NULL;
 	free(p->buf);
+	free(p->txb);
+	p->txb = NULL;
 }

@@ -76,6 +76,7 @@ struct psock {
 };
 
 struct prober;
+struct txbatch;
 /* One-shot mode: called for every attempt's result. */
 typedef void (*prober_result_cb)(struct prober *p, struct ptunnel *t, struct ptarget *g,
 				 uint32_t seq, bool ok, uint64_t rtt_ns, unsigned ttl,
@@ -106,6 +107,7 @@ struct prober {
 	void *user;
 	uint64_t rx_not_ours, rx_bad;
 	uint8_t *buf;		/* packet buffer */
+	struct txbatch *txb;	/* AF_PACKET probes waiting for one sendmmsg */
 	int64_t real_minus_mono_ms;
 	struct steer *steer;
 	pid_t children[16];
