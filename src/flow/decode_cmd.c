@@ -383,6 +383,7 @@ static void stats_json(struct decode_ctx *x, const struct flow_totals *t,
 	SKU(b, "flows", t->flows);
 	SKU(b, "counters", t->counters);
 	SKU(b, "exporters", t->exporters);
+	SKU(b, "exporters_evicted", t->exporters_evicted);
 	SKU(b, "pending_records_decoded", t->pending_records_decoded);
 	json_errors(b, t->errors, true);
 	wbuf_puts_lit(b, "},\"exporters\":[");

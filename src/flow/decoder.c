@@ -98,6 +98,7 @@ struct flow_decoder *flow_decoder_new(const struct flow_decoder_cfg *cfg,
 	DEF(max_state_bytes, (uint64_t)256 << 20);
 	d->sink = sink;
 	d->sink_arg = arg;
+	d->untrusted_tail = &d->untrusted;
 	d->extra_cap = (size_t)d->cfg.batch * 4 + FLOW_MAX_EXTRA_PER_REC;
 	d->batch = calloc(d->cfg.batch, sizeof(*d->batch));
 	d->extra = calloc(d->extra_cap, sizeof(*d->extra));
@@ -121,7 +122,7 @@ void flow_decoder_free(struct flow_decoder *d)
 
 			next = hmap_iter_next(&d->exporters, &it);
 			if (e->ops && e->ops->free)
-				e->ops->free(e->state);
+				e->ops->free(d, e->state);
 			free(e);
 		}
 		hmap_destroy(&d->exporters);
@@ -136,6 +137,59 @@ static uint64_t exporter_hash(const struct ip_addr *a, enum flow_proto p, uint32
 	return hash_bytes(a, sizeof(*a), ((uint64_t)p << 32) | dom);
 }
 
+static bool exporter_proven(const struct flow_exporter *e)
+{
+	return e->st.records || e->st.templates || e->st.options_templates;
+}
+
+static void untrusted_unlink(struct flow_decoder *d, struct flow_exporter *e)
+{
+	if (e->unext)
+		e->unext->uprev = e->uprev;
+	else
+		d->untrusted_tail = e->uprev;
+	*e->uprev = e->unext;
+	e->uprev = NULL;
+	e->unext = NULL;
+}
+
+/* Drop @e, keeping what it counted in the decoder's totals. */
+static void exporter_evict(struct flow_decoder *d, struct flow_exporter *e)
+{
+	int i;
+
+	untrusted_unlink(d, e);
+	if (e->ops && e->ops->flush)	/* data held for templates: counted */
+		e->ops->flush(d, e);
+	hmap_remove(&d->exporters, &e->node);
+	d->evicted_records += e->st.records;
+	for (i = 0; i < FE__COUNT; i++)
+		d->tot.errors[i] += e->st.errors[i];
+	d->tot.exporters_evicted++;
+	if (e->ops && e->ops->free)
+		e->ops->free(d, e->state);
+	free(e);
+}
+
+/*
+ * Make room for one more exporter by evicting the oldest untrusted one.
+ * Exporters on the FIFO that have proven themselves since they were
+ * queued leave it instead; each does so once, so this is O(1) amortized.
+ */
+static bool exporter_make_room(struct flow_decoder *d)
+{
+	struct flow_exporter *e;
+
+	while ((e = d->untrusted)) {
+		if (!exporter_proven(e)) {
+			exporter_evict(d, e);
+			return true;
+		}
+		untrusted_unlink(d, e);
+	}
+	return false;
+}
+
 struct flow_exporter *flow_exporter_get(struct flow_decoder *d,
 					const struct ip_addr *addr,
 					enum flow_proto proto, uint32_t domain)
@@ -146,10 +200,13 @@ struct flow_exporter *flow_exporter_get(struct flow_decoder *d,
 
 	for (n = hmap_first_with(&d->exporters, h); n; n = hmap_next_with(n)) {
 		e = hmap_entry(n, struct flow_exporter, node);
-		if (e->proto == proto && e->domain == domain && ip_addr_eq(&e->addr, addr))
+		if (e->proto == proto && e->domain == domain && ip_addr_eq(&e->addr, addr)) {
+			if (e->uprev && exporter_proven(e))
+				untrusted_unlink(d, e);
 			return e;
+		}
 	}
-	if (hmap_count(&d->exporters) >= d->cfg.max_exporters) {
+	if (hmap_count(&d->exporters) >= d->cfg.max_exporters && !exporter_make_room(d)) {
 		d->tot.errors[FE_EXPORTER_LIMIT]++;
 		return NULL;
 	}
@@ -163,6 +220,9 @@ struct flow_exporter *flow_exporter_get(struct flow_decoder *d,
 	e->domain = domain;
 	e->st.first_seen_ms = d->now_ms;
 	hmap_insert(&d->exporters, &e->node, h);
+	e->uprev = d->untrusted_tail;
+	*d->untrusted_tail = e;
+	d->untrusted_tail = &e->unext;
 	return e;
 }
 
@@ -323,7 +383,7 @@ void flow_decoder_totals(const struct flow_decoder *d, struct flow_totals *t)
 	int i;
 
 	*t = d->tot;
-	t->records = 0;
+	t->records = d->evicted_records;
 	t->exporters = hmap_count(&d->exporters);
 	t->state_bytes = d->state_bytes;
 	t->state_bytes_peak = d->state_peak;

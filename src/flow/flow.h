@@ -204,6 +204,7 @@ struct flow_totals {
 	uint64_t packets, records, flows, counters;
 	uint64_t errors[FE__COUNT];	/* includes per-exporter errors */
 	uint64_t exporters;
+	uint64_t exporters_evicted;	/* untrusted state dropped to make room */
 	uint64_t pending_records_decoded;
 	uint64_t state_bytes;		/* charged to max_state_bytes now */
 	uint64_t state_bytes_peak;	/* the most it ever was */

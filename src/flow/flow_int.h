@@ -21,7 +21,8 @@ struct flow_exporter;
 
 /* Hooks for a protocol's per-exporter state (all optional). */
 struct flow_state_ops {
-	void (*free)(void *state);
+	/* free @state and flow_state_release() everything it charged */
+	void (*free)(struct flow_decoder *d, void *state);
 	void (*tick)(struct flow_decoder *d, struct flow_exporter *e, int64_t now_ms);
 	void (*flush)(struct flow_decoder *d, struct flow_exporter *e);
 };
@@ -41,6 +42,10 @@ struct flow_exporter {
 	struct flow_seq seq;
 	void *state;
 	const struct flow_state_ops *ops;
+	/* Not yet trusted: no record or template decoded from it so far.
+	 * Such exporters sit on the decoder's FIFO (oldest first) and are
+	 * the ones evicted when the table is full; see flow_exporter_get. */
+	struct flow_exporter *unext, **uprev;
 };
 
 struct flow_decoder {
@@ -48,6 +53,8 @@ struct flow_decoder {
 	flow_sink_fn sink;
 	void *sink_arg;
 	struct hmap exporters;
+	struct flow_exporter *untrusted, **untrusted_tail;	/* FIFO */
+	uint64_t evicted_records;	/* records of evicted exporters */
 	struct flow_rec *batch;
 	size_t nbatch;
 	struct flow_extra *extra;	/* pool for the batch's extras */
@@ -60,8 +67,12 @@ struct flow_decoder {
 };
 
 /*
- * Find or create the state of (@addr, @proto, @domain).
- * Return: the exporter, or NULL when the table is full (counted).
+ * Find or create the state of (@addr, @proto, @domain). When the table
+ * is full, the oldest exporter that has not yet produced a record or a
+ * template makes room (its counters are kept in the totals), so a flood
+ * of spoofed sources or domains cannot lock real exporters out.
+ * Return: the exporter, or NULL when the table is full of trusted
+ * exporters (counted as FE_EXPORTER_LIMIT).
  */
 struct flow_exporter *flow_exporter_get(struct flow_decoder *d,
 					const struct ip_addr *addr,

@@ -88,12 +88,14 @@ struct sflow_state {
 	struct flow_exp_stats sst;	/* sample-sequence accounting */
 };
 
-static void sflow_state_free(void *p)
+static void sflow_state_free(struct flow_decoder *d, void *p)
 {
 	struct sflow_state *s = p;
 
-	if (s)
+	if (s) {
+		flow_state_release(d, (size_t)s->cap * sizeof(*s->src));
 		free(s->src);
+	}
 	free(s);
 }
 

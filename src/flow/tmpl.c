@@ -326,12 +326,13 @@ static enum flow_err tmpl_insert(struct flow_decoder *d, struct tmpl_cache *tc,
 }
 
 /* Only when the decoder goes: nothing is given back to the budget. */
-static void pend_free_all(struct tmpl_cache *tc)
+static void pend_free_all(struct flow_decoder *d, struct tmpl_cache *tc)
 {
 	struct tmpl_pend *pe, *next;
 
 	for (pe = tc->pend; pe; pe = next) {
 		next = pe->next;
+		flow_state_release(d, pe->cost);
 		free(pe);
 	}
 	tc->pend = NULL;
@@ -340,7 +341,7 @@ static void pend_free_all(struct tmpl_cache *tc)
 	tc->npend = 0;
 }
 
-static void cache_free(void *state)
+static void cache_free(struct flow_decoder *d, void *state)
 {
 	struct tmpl_cache *tc = state;
 	struct tmpl *t, *next;
@@ -350,11 +351,15 @@ static void cache_free(void *state)
 		return;
 	for (t = tc->all; t; t = next) {
 		next = t->next;
+		flow_state_release(d, t->size);
 		free(t);
 	}
-	for (i = 0; i < TMPL_PAGES; i++)
+	for (i = 0; i < TMPL_PAGES; i++) {
+		if (tc->page[i])
+			flow_state_release(d, 256 * sizeof(*tc->page[i]));
 		free(tc->page[i]);
-	pend_free_all(tc);
+	}
+	pend_free_all(d, tc);
 	free(tc);
 }
 

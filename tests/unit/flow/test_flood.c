@@ -273,8 +273,10 @@ static void test_exporter_flood(void **state)
 	struct flood_result r = scenario(SC_EXPORTERS, "exporter flood, defaults");
 
 	(void)state;
+	/* none of them ever sent a record or template: the oldest make room */
 	assert_int_equal(r.t.exporters, 4096);
-	assert_int_equal(r.t.errors[FE_EXPORTER_LIMIT], 10000 - 4096);
+	assert_int_equal(r.t.errors[FE_EXPORTER_LIMIT], 0);
+	assert_int_equal(r.t.exporters_evicted, 10000 - 4096);
 }
 
 static void test_sflow_flood(void **state)
@@ -293,9 +295,80 @@ static void test_small_limits(void **state)
 	(void)state;
 	assert_true(r.t.errors[FE_TEMPLATE_LIMIT] > 0);
 	assert_true(r.t.errors[FE_PENDING_LIMIT] > 0);
-	assert_true(r.t.errors[FE_EXPORTER_LIMIT] > 0);
+	assert_true(r.t.exporters_evicted > 0);
 	assert_int_equal(r.t.exporters, 64);
 	assert_true(r.t.state_bytes_peak > r.max_state / 2);
+}
+
+/* A NetFlow v5 packet with one record (1 packet, 64 bytes). */
+static void nf5_one(struct pb *p, uint32_t seq)
+{
+	p->n = 0;
+	pb_u16(p, 5);
+	pb_u16(p, 1);
+	pb_u32(p, 100000);
+	pb_u32(p, 1700000000u);
+	pb_u32(p, 0);
+	pb_u32(p, seq);
+	pb_u32(p, 0);		/* engine type, id, sampling */
+	pb_ip4(p, 10, 0, 0, 1);
+	pb_ip4(p, 10, 0, 0, 2);
+	pb_zero(p, 8);		/* next hop, input, output */
+	pb_u32(p, 1);
+	pb_u32(p, 64);
+	pb_u32(p, 99000);
+	pb_u32(p, 99500);
+	pb_zero(p, 16);
+}
+
+/*
+ * Spoofed sources fill the table, then real exporters arrive: they get
+ * in (the untrusted entries make room, their pending state is given
+ * back), and once the table is full of exporters that did send records,
+ * a newcomer is refused and counted.
+ */
+static void test_flood_does_not_lock_out(void **state)
+{
+	struct flow_decoder_cfg cfg = { .max_exporters = 32 };
+	struct flow_totals t;
+	struct flow_decoder *d;
+	uint64_t nrec = 0;
+	static struct pb p;
+	unsigned i;
+
+	(void)state;
+	d = flow_decoder_new(&cfg, count_sink, &nrec);
+	assert_non_null(d);
+	flood_pending(d, 100, 2, 1000);		/* 100 sources, 32 slots */
+	flow_decoder_totals(d, &t);
+	assert_int_equal(t.exporters, 32);
+	assert_int_equal(t.exporters_evicted, 100 - 32);
+	assert_int_equal(t.errors[FE_EXPORTER_LIMIT], 0);
+	assert_true(t.state_bytes > 0 && t.state_bytes < 32 * 2 * 1100);
+
+	for (i = 0; i < 32; i++) {	/* real ones push the flood out */
+		nf5_one(&p, 0);
+		feed(d, &p, 0xc0000200u + i, 1700000000000);
+	}
+	assert_int_equal(nrec, 32);
+	flow_decoder_totals(d, &t);
+	assert_int_equal(t.exporters, 32);
+	assert_int_equal(t.exporters_evicted, 100);
+	assert_int_equal(t.state_bytes, 0);	/* pending copies given back */
+	assert_int_equal(t.errors[FE_PENDING_EXPIRED], 200);	/* and counted */
+	assert_int_equal(t.records, 32);
+
+	nf5_one(&p, 0);			/* the table is full of proven ones */
+	feed(d, &p, 0xc0000300u, 1700000000000);
+	assert_int_equal(nrec, 32);
+	flow_decoder_totals(d, &t);
+	assert_int_equal(t.errors[FE_EXPORTER_LIMIT], 1);
+	for (i = 0; i < 32; i++) {	/* and they keep working */
+		nf5_one(&p, 1);
+		feed(d, &p, 0xc0000200u + i, 1700000000000);
+	}
+	assert_int_equal(nrec, 64);
+	flow_decoder_free(d);
 }
 
 int main(void)
@@ -306,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_exporter_flood),
 		cmocka_unit_test(test_sflow_flood),
 		cmocka_unit_test(test_small_limits),
+		cmocka_unit_test(test_flood_does_not_lock_out),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
