@@ -143,6 +143,7 @@ void stats_json(struct collector *c, struct wbuf *b)
 			errs[k] += t->snap_tot.errors[k];
 		}
 		tot.exporters += t->snap_tot.exporters;
+		tot.exporters_evicted += t->snap_tot.exporters_evicted;
 		pthread_mutex_unlock(&t->snap_mu);
 	}
 	wbuf_puts_lit(b, "],");
@@ -157,6 +158,8 @@ void stats_json(struct collector *c, struct wbuf *b)
 	KV(b, "not_allowed", sum.not_allowed);
 	wbuf_putc(b, ',');
 	KV(b, "decoded", sum.decode_ok);
+	wbuf_putc(b, ',');
+	KV(b, "exporters_evicted", tot.exporters_evicted);
 	wbuf_puts_lit(b, ",\"rejected\":");
 	put_errors(b, sum.rejected);
 	wbuf_puts_lit(b, ",\"decode_errors\":");

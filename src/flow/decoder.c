@@ -171,23 +171,13 @@ static void exporter_evict(struct flow_decoder *d, struct flow_exporter *e)
 	free(e);
 }
 
-/*
- * Make room for one more exporter by evicting the oldest untrusted one.
- * Exporters on the FIFO that have proven themselves since they were
- * queued leave it instead; each does so once, so this is O(1) amortized.
- */
+/* Make room for one more exporter by evicting the oldest untrusted one. */
 static bool exporter_make_room(struct flow_decoder *d)
 {
-	struct flow_exporter *e;
-
-	while ((e = d->untrusted)) {
-		if (!exporter_proven(e)) {
-			exporter_evict(d, e);
-			return true;
-		}
-		untrusted_unlink(d, e);
-	}
-	return false;
+	if (!d->untrusted)
+		return false;
+	exporter_evict(d, d->untrusted);
+	return true;
 }
 
 struct flow_exporter *flow_exporter_get(struct flow_decoder *d,
@@ -200,11 +190,8 @@ struct flow_exporter *flow_exporter_get(struct flow_decoder *d,
 
 	for (n = hmap_first_with(&d->exporters, h); n; n = hmap_next_with(n)) {
 		e = hmap_entry(n, struct flow_exporter, node);
-		if (e->proto == proto && e->domain == domain && ip_addr_eq(&e->addr, addr)) {
-			if (e->uprev && exporter_proven(e))
-				untrusted_unlink(d, e);
-			return e;
-		}
+		if (e->proto == proto && e->domain == domain && ip_addr_eq(&e->addr, addr))
+			return d->cur_exp = e;
 	}
 	if (hmap_count(&d->exporters) >= d->cfg.max_exporters && !exporter_make_room(d)) {
 		d->tot.errors[FE_EXPORTER_LIMIT]++;
@@ -223,7 +210,7 @@ struct flow_exporter *flow_exporter_get(struct flow_decoder *d,
 	e->uprev = d->untrusted_tail;
 	*d->untrusted_tail = e;
 	d->untrusted_tail = &e->unext;
-	return e;
+	return d->cur_exp = e;
 }
 
 void flow_batch_flush(struct flow_decoder *d)
@@ -324,6 +311,7 @@ enum flow_err flow_decode(struct flow_decoder *d, const struct flow_pkt *p,
 	d->tot.packets++;
 	d->now_ms = p->recv_ms;
 	d->pkt = p;
+	d->cur_exp = NULL;
 	switch (proto) {
 	case FLOW_PROTO_NF5:
 		err = nf5_decode(d, &c);
@@ -343,6 +331,12 @@ enum flow_err flow_decode(struct flow_decoder *d, const struct flow_pkt *p,
 		break;
 	}
 	flow_batch_flush(d);
+	/* Trust comes from a packet without any error that yields records
+	 * or templates: random bytes behind a plausible header (a v5 count
+	 * that disagrees with the length still salvages whole records) do
+	 * not make an exporter permanent. */
+	if (err == FE_OK && d->cur_exp && d->cur_exp->uprev && exporter_proven(d->cur_exp))
+		untrusted_unlink(d, d->cur_exp);
 	d->pkt = NULL;
 	return err;
 }

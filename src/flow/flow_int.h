@@ -42,7 +42,8 @@ struct flow_exporter {
 	struct flow_seq seq;
 	void *state;
 	const struct flow_state_ops *ops;
-	/* Not yet trusted: no record or template decoded from it so far.
+	/* Not yet trusted: no packet without errors that yielded a record
+	 * or template so far (see flow_decode).
 	 * Such exporters sit on the decoder's FIFO (oldest first) and are
 	 * the ones evicted when the table is full; see flow_exporter_get. */
 	struct flow_exporter *unext, **uprev;
@@ -55,6 +56,7 @@ struct flow_decoder {
 	struct hmap exporters;
 	struct flow_exporter *untrusted, **untrusted_tail;	/* FIFO */
 	uint64_t evicted_records;	/* records of evicted exporters */
+	struct flow_exporter *cur_exp;	/* last looked up for this packet */
 	struct flow_rec *batch;
 	size_t nbatch;
 	struct flow_extra *extra;	/* pool for the batch's extras */

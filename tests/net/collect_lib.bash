@@ -17,7 +17,7 @@ cleanup() {
 	done
 	rm -rf "$T"
 }
-trap cleanup EXIT
+trap cleanup EXIT; [ -n "${KEEPT:-}" ] && trap - EXIT
 [ -n "${KEEP:-}" ] && trap - EXIT
 
 skip() { echo "$*"; exit 77; }
