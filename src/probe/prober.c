@@ -93,19 +93,15 @@ static uint64_t real_ns(void)
 static uint64_t tg_key(const struct prober *p, const struct ptarget *g)
 {
 	uint64_t k = UINT64_MAX;
-	unsigned i;
 
 	if (g->retry_attempt)
 		return 0;
 	if (!p->count || g->regular_sent < p->count)
 		k = g->next_send_ns;
-	for (i = 0; g->nbusy && i < PROBE_SLOTS; i++)
-		if (g->slots[i].busy && g->slots[i].deadline_ns < k)
-			k = g->slots[i].deadline_ns;
+	if (g->nbusy && g->first_deadline < k)
+		k = g->first_deadline;
 	return k;
 }
-
-
 
 static void heap_fix(struct prober *p, uint32_t i)
 {
@@ -147,16 +143,27 @@ static void heap_update(struct prober *p, struct ptarget *g)
 	heap_fix(p, i);
 }
 
+/* Busy slots are counted and their earliest deadline kept, so a target's
+ * heap key costs no scan of its slots. */
 static void slot_take(struct ptarget *g, struct probe_slot *s)
 {
+	if (!g->nbusy++ || s->deadline_ns < g->first_deadline)
+		g->first_deadline = s->deadline_ns;
 	s->busy = true;
-	g->nbusy++;
 }
 
 static void slot_free(struct ptarget *g, struct probe_slot *s)
 {
+	unsigned i;
+
 	s->busy = false;
-	g->nbusy--;
+	if (!--g->nbusy || s->deadline_ns != g->first_deadline)
+		return;
+	/* The earliest went while others are outstanding (retries, loss). */
+	g->first_deadline = UINT64_MAX;
+	for (i = 0; i < PROBE_SLOTS; i++)
+		if (g->slots[i].busy && g->slots[i].deadline_ns < g->first_deadline)
+			g->first_deadline = g->slots[i].deadline_ns;
 }
 
 /* --- results and states -------------------------------------------------- */
@@ -424,8 +431,8 @@ static void tg_send(struct prober *p, struct ptunnel *t, struct ptarget *g, uint
 	}
 	s->seq = seq;
 	s->attempt = attempt;
-	slot_take(g, s);
 	s->deadline_ns = now + c->timeout_ms * 1000000;
+	slot_take(g, s);
 }
 
 static void tg_run(struct prober *p, struct ptarget *g, uint64_t now)

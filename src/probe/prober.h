@@ -32,6 +32,7 @@ struct ptarget {
 	uint32_t tunnel, idx;
 	uint32_t seq;
 	uint32_t nbusy;		/* busy slots */
+	uint64_t first_deadline;	/* earliest deadline of a busy slot */
 	uint32_t regular_sent;	/* first tries (one-shot mode counts these) */
 	uint8_t retry_attempt;	/* > 0: a retry with this attempt number is due */
 	uint64_t next_send_ns;
