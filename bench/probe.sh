@@ -102,6 +102,9 @@ ws_run() {
 	sleep $((D - 2))
 	read -r u1 s1 < <(ticks $w); read -r ru1 rs1 < <(ticks $RF); t1=$(date +%s.%N)
 	kill $w; wait $w
+	ip netns exec "$ns" ip -s -j link show "$iface" |
+		jq -r '.[0].stats64 | "  \($ns) \($dev): tx dropped \(.tx.dropped), rx dropped \(.rx.dropped)"' \
+		--arg ns "$ns" --arg dev "$iface" >&2
 	echo "$(awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", n * (b - a) }')" \
 		"$((u1 - u0)) $((s1 - s0)) $((ru1 - ru0)) $((rs1 - rs0))" \
 		"$(jq -r '"\(.tunnels[0].counters.rx_ok) \(.tunnels[0].counters.tx) \(.rx_dropped)"' "$WORK/state.json")"
