@@ -112,8 +112,11 @@ ws_run() {
 
 # fp_run NS -> "probes user_ticks sys_ticks refl_user refl_sys rx tx"
 fp_run() {
-	local ns=$1 f u0 s0 u1 s1 ru0 rs0 ru1 rs1 t0 t1 iv sent rcv
-	iv=$(awk -v n="$N" 'BEGIN { v = 1000 / n; if (v < 1) v = 1; printf "%g", v }')
+	local ns=$1 f u0 s0 u1 s1 ru0 rs0 ru1 rs1 t0 t1 ts te iv sent rcv
+	# -i: the spacing for N probes a second (fping 5.1 takes fractions of a
+	# ms when run as root). Its real rate is measured, not assumed.
+	iv=$(awk -v n="$N" 'BEGIN { printf "%g", 1000 / n }')
+	ts=$(date +%s.%N)
 	ip netns exec "$ns" fping -q -c "$D" -p 1000 -i "$iv" -t 500 -f "$WORK/targets" 2>"$WORK/fping.out" &
 	f=$!; PIDS+=($f)
 	sleep 2
@@ -121,10 +124,12 @@ fp_run() {
 	sleep $((D - 4))
 	read -r u1 s1 < <(ticks $f); read -r ru1 rs1 < <(ticks $RF); t1=$(date +%s.%N)
 	wait $f
+	te=$(date +%s.%N)
 	sent=$(sed -n 's|.*= \([0-9]*\)/\([0-9]*\)/.*|\1|p' "$WORK/fping.out" | awk '{s += $1} END {print s + 0}')
 	rcv=$(sed -n 's|.*= \([0-9]*\)/\([0-9]*\)/.*|\2|p' "$WORK/fping.out" | awk '{s += $1} END {print s + 0}')
-	# fping's probes in the measured interval: its rate times the interval
-	echo "$(awk -v s="$sent" -v d="$D" -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", s / d * (b - a) }')" \
+	# fping's probes in the measured interval: its measured rate (sent over
+	# its whole run time) times the interval
+	echo "$(awk -v s="$sent" -v ts="$ts" -v te="$te" -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", s / (te - ts) * (b - a) }')" \
 		"$((u1 - u0)) $((s1 - s0)) $((ru1 - ru0)) $((rs1 - rs0)) $rcv $sent"
 }
 
