@@ -313,10 +313,10 @@ bool health_result(struct health *h, const struct health_params *p, uint64_t now
 			 h->consec_ok);
 		return health_set(h, p, HEALTH_DEGRADED, now);
 	}
-	hwin_sum(&h->degrade, now, &n, &fail);
 	if (h->state == HEALTH_DEGRADED && h->consec_ok >= p->up_from_degraded &&
 	    (!h->any_fail || now - h->last_fail_ms >= (h->hold_ms > p->degrade_window_ms ?
 						       h->hold_ms : p->degrade_window_ms))) {
+		hwin_sum(&h->degrade, now, &n, &fail);	/* for the reason only */
 		snprintf(h->reason, sizeof(h->reason),
 			 "last %u probes clean, none of %llu failed in the last %llu s",
 			 h->consec_ok, (unsigned long long)n,

@@ -93,59 +93,77 @@ static uint64_t real_ns(void)
 static uint64_t tg_key(const struct prober *p, const struct ptarget *g)
 {
 	uint64_t k = UINT64_MAX;
-	unsigned i;
 
 	if (g->retry_attempt)
 		return 0;
 	if (!p->count || g->regular_sent < p->count)
 		k = g->next_send_ns;
-	for (i = 0; i < PROBE_SLOTS; i++)
-		if (g->slots[i].busy && g->slots[i].deadline_ns < k)
-			k = g->slots[i].deadline_ns;
+	if (g->nbusy && g->first_deadline < k)
+		k = g->first_deadline;
 	return k;
-}
-
-
-
-static void heap_swap(struct prober *p, uint32_t a, uint32_t b)
-{
-	uint32_t x = p->heap[a];
-
-	p->heap[a] = p->heap[b];
-	p->heap[b] = x;
-	p->tg[p->heap[a]].heap_pos = a;
-	p->tg[p->heap[b]].heap_pos = b;
 }
 
 static void heap_fix(struct prober *p, uint32_t i)
 {
-	for (; i > 0; i = (i - 1) / 2) {
+	struct heap_ent *h = p->heap, e = h[i];
+
+	while (i > 0) {
 		uint32_t up = (i - 1) / 2;
 
-		if (p->heap_keys[p->heap[up]] <= p->heap_keys[p->heap[i]])
+		if (h[up].key <= e.key)
 			break;
-		heap_swap(p, up, i);
+		h[i] = h[up];
+		p->heap_pos[h[i].tg] = i;
+		i = up;
 	}
 	for (;;) {
-		uint32_t l = 2 * i + 1, r = l + 1, m = i;
+		uint32_t l = 2 * i + 1, m;
 
-		if (l < p->nheap && p->heap_keys[p->heap[l]] < p->heap_keys[p->heap[m]])
-			m = l;
-		if (r < p->nheap && p->heap_keys[p->heap[r]] < p->heap_keys[p->heap[m]])
-			m = r;
-		if (m == i)
+		if (l >= p->nheap)
 			break;
-		heap_swap(p, i, m);
+		m = l + 1 < p->nheap && h[l + 1].key < h[l].key ? l + 1 : l;
+		if (h[m].key >= e.key)
+			break;
+		h[i] = h[m];
+		p->heap_pos[h[i].tg] = i;
 		i = m;
 	}
+	h[i] = e;
+	p->heap_pos[e.tg] = i;
 }
 
 static void heap_update(struct prober *p, struct ptarget *g)
 {
-	uint32_t gi = (uint32_t)(g - p->tg);
+	uint32_t gi = (uint32_t)(g - p->tg), i = p->heap_pos[gi];
+	uint64_t k = tg_key(p, g);
 
-	p->heap_keys[gi] = tg_key(p, g);
-	heap_fix(p, g->heap_pos);
+	if (p->heap[i].key == k)
+		return;
+	p->heap[i].key = k;
+	heap_fix(p, i);
+}
+
+/* Busy slots are counted and their earliest deadline kept, so a target's
+ * heap key costs no scan of its slots. */
+static void slot_take(struct ptarget *g, struct probe_slot *s)
+{
+	if (!g->nbusy++ || s->deadline_ns < g->first_deadline)
+		g->first_deadline = s->deadline_ns;
+	s->busy = true;
+}
+
+static void slot_free(struct ptarget *g, struct probe_slot *s)
+{
+	unsigned i;
+
+	s->busy = false;
+	if (!--g->nbusy || s->deadline_ns != g->first_deadline)
+		return;
+	/* The earliest went while others are outstanding (retries, loss). */
+	g->first_deadline = UINT64_MAX;
+	for (i = 0; i < PROBE_SLOTS; i++)
+		if (g->slots[i].busy && g->slots[i].deadline_ns < g->first_deadline)
+			g->first_deadline = g->slots[i].deadline_ns;
 }
 
 /* --- results and states -------------------------------------------------- */
@@ -291,7 +309,7 @@ static void tx_flush(struct prober *p, uint64_t now)
 			struct probe_slot *s = &g->slots[e->seq % PROBE_SLOTS];
 
 			if (s->busy && s->seq == e->seq)
-				s->busy = false;
+				slot_free(g, s);
 			tx_failed(p, &p->tun[g->tunnel], g, e->seq, e->attempt,
 				  r < 0 ? errno : EIO, now);
 			heap_update(p, g);
@@ -355,7 +373,7 @@ static void tg_send(struct prober *p, struct ptunnel *t, struct ptarget *g, uint
 
 	s = &g->slots[seq % PROBE_SLOTS];
 	if (s->busy) {		/* outlived PROBE_SLOTS newer probes: lost */
-		s->busy = false;
+		slot_free(g, s);
 		tg_result(p, t, g, s->seq, false, 0, 0, 0, now);
 	}
 	memset(&e, 0, sizeof(e));
@@ -413,8 +431,8 @@ static void tg_send(struct prober *p, struct ptunnel *t, struct ptarget *g, uint
 	}
 	s->seq = seq;
 	s->attempt = attempt;
-	s->busy = true;
 	s->deadline_ns = now + c->timeout_ms * 1000000;
+	slot_take(g, s);
 }
 
 static void tg_run(struct prober *p, struct ptarget *g, uint64_t now)
@@ -423,12 +441,12 @@ static void tg_run(struct prober *p, struct ptarget *g, uint64_t now)
 	const struct tunnel_conf *c = t->conf;
 	unsigned i;
 
-	for (i = 0; i < PROBE_SLOTS; i++) {
+	for (i = 0; g->nbusy && i < PROBE_SLOTS; i++) {
 		struct probe_slot *s = &g->slots[i];
 
 		if (!s->busy || s->deadline_ns > now)
 			continue;
-		s->busy = false;
+		slot_free(g, s);
 		tg_result(p, t, g, s->seq, false, 0, 0, 0, now);
 		if (s->attempt < c->retries && s->attempt + 1 > g->retry_attempt)
 			g->retry_attempt = (uint8_t)(s->attempt + 1);
@@ -453,15 +471,15 @@ static void run_due(struct prober *p)
 	uint64_t now = time_mono_ns();
 	unsigned guard = 0;
 
-	while (p->nheap && p->heap_keys[p->heap[0]] <= now + SEND_SLACK_NS &&
+	while (p->nheap && p->heap[0].key <= now + SEND_SLACK_NS &&
 	       guard++ < 4 * p->nheap + 16) {
-		struct ptarget *g = &p->tg[p->heap[0]];
-		uint64_t before = p->heap_keys[p->heap[0]];
+		struct ptarget *g = &p->tg[p->heap[0].tg];
+		uint64_t before = p->heap[0].key;
 
 		tg_run(p, g, now);
 		heap_update(p, g);
 		/* A deadline inside the slack is not due yet: wait for it. */
-		if (p->heap[0] == (uint32_t)(g - p->tg) && p->heap_keys[p->heap[0]] == before)
+		if (p->heap[0].tg == (uint32_t)(g - p->tg) && p->heap[0].key == before)
 			break;
 	}
 	if (p->txb->n)
@@ -554,7 +572,7 @@ static void handle_reply(struct prober *p, unsigned si, const struct probe_rx *r
 		t->rx_stale++;
 		return;
 	}
-	s->busy = false;
+	slot_free(g, s);
 	t->rx_ok++;
 	tg_result(p, t, g, h.seq, true, rx->ts_ns > h.tx_ns ? rx->ts_ns - h.tx_ns : 0, ttl,
 		  (p->socks[si].kind == PSOCK_RAW6 ? 40 : 0) + rx->len, now);
@@ -563,15 +581,15 @@ static void handle_reply(struct prober *p, unsigned si, const struct probe_rx *r
 
 static void sock_rx(struct prober *p, unsigned si)
 {
-	struct probe_rx rx;
 	uint64_t now = time_mono_ns();	/* one clock read per batch of replies */
-	int i, r;
+	int i, j, r;
 
-	for (i = 0; i < 1024; i++) {
-		r = probe_sock_recv(p->socks[si].fd, p->buf, PROBE_BUF, &rx);
-		if (r <= 0)
+	for (i = 0; i < 1024 / PROBE_RX_BATCH; i++) {
+		r = probe_sock_recv_many(p->socks[si].fd, p->rxb);
+		for (j = 0; j < r; j++)
+			handle_reply(p, si, &p->rxb->rx[j], now);
+		if (r < PROBE_RX_BATCH)
 			break;
-		handle_reply(p, si, &rx, now);
 	}
 }
 
@@ -591,7 +609,7 @@ static int sock_get(struct prober *p, enum psock_kind kind, int ifindex, int fd)
 		return -1;
 	}
 	if (fd < 0)
-		fd = probe_sock_packet(ifindex);
+		fd = probe_sock_packet(ifindex, p->tun[0].icmp_id, p->ntun);
 	if (fd < 0) {
 		errno = -fd;
 		log_warn("probe socket on ifindex %d", ifindex);
@@ -701,6 +719,7 @@ int prober_init(struct prober *p, struct probe_conf *conf)
 	p->conf = conf;
 	p->tfd = p->sfd = p->hk_tfd = -1;
 	p->txb = NULL;
+	p->rxb = NULL;
 	p->loop.epfd = -1;
 	if (getrandom(p->key, sizeof(p->key), 0) != sizeof(p->key) ||
 	    getrandom(&id_base, sizeof(id_base), 0) != sizeof(id_base)) {
@@ -719,10 +738,11 @@ int prober_init(struct prober *p, struct probe_conf *conf)
 	p->tun = calloc(p->ntun, sizeof(*p->tun));
 	p->tg = calloc(p->ntg ? p->ntg : 1, sizeof(*p->tg));
 	p->heap = calloc(p->ntg ? p->ntg : 1, sizeof(*p->heap));
-	p->heap_keys = calloc(p->ntg ? p->ntg : 1, sizeof(*p->heap_keys));
+	p->heap_pos = calloc(p->ntg ? p->ntg : 1, sizeof(*p->heap_pos));
 	p->buf = malloc(PROBE_BUF);
 	p->txb = malloc(sizeof(*p->txb));
-	if (!p->tun || !p->tg || !p->heap || !p->heap_keys || !p->buf || !p->txb) {
+	p->rxb = malloc(sizeof(*p->rxb));
+	if (!p->rxb || !p->tun || !p->tg || !p->heap || !p->heap_pos || !p->buf || !p->txb) {
 		log_warnx("out of memory for %u targets", p->ntg);
 		return -1;
 	}
@@ -756,15 +776,14 @@ int prober_init(struct prober *p, struct probe_conf *conf)
 			/* Spread the targets over the interval; tunnels start apart. */
 			g->next_send_ns = now + (c->interval_ms * 1000000 / c->ntargets) * j +
 					  (i % 16) * 1000000;
-			p->heap[k] = k;
-			g->heap_pos = k;
-			p->heap_keys[k] = tg_key(p, g);
+			p->heap[k].tg = k;
+			p->heap[k].key = tg_key(p, g);
+			p->heap_pos[k] = k;
 		}
 	}
-	p->nheap = p->ntg;
-	for (i = p->nheap / 2 + 1; i-- > 0;)
-		if (i < p->nheap)
-			heap_fix(p, i);
+	/* Insert one by one: each sift-up starts from a valid heap. */
+	for (p->nheap = 0; p->nheap < p->ntg; p->nheap++)
+		heap_fix(p, p->nheap);
 	if ((r = ev_init(&p->loop)) < 0 || (p->tfd = ev_timer_new()) < 0 ||
 	    (p->hk_tfd = ev_timer_new()) < 0 || (p->sfd = ev_signalfd(sigs)) < 0) {
 		log_warnx("event loop setup failed");
@@ -807,6 +826,9 @@ static void housekeep(struct prober *p)
 	uint32_t i;
 
 	ev_timer_read(p->hk_tfd);
+	for (i = 0; i < p->nsocks; i++)
+		if (p->socks[i].kind == PSOCK_PACKET)
+			probe_sock_drops(p->socks[i].fd, &p->rx_drops);
 	for (i = 0; i < p->ntun; i++)
 		alert_slo_check(p, &p->tun[i], now);
 	alert_reap(p);
@@ -821,8 +843,8 @@ int prober_loop(struct prober *p)
 
 	while (!p->stop) {
 		if (p->nheap) {
-			uint64_t at = p->heap_keys[p->heap[0]] == UINT64_MAX ? 0 :
-				      p->heap_keys[p->heap[0]] ? p->heap_keys[p->heap[0]] : 1;
+			uint64_t at = p->heap[0].key == UINT64_MAX ? 0 :
+				      p->heap[0].key ? p->heap[0].key : 1;
 
 			if (at != armed)	/* one syscall fewer per wakeup */
 				ev_timer_at(p->tfd, at);
@@ -892,9 +914,11 @@ void prober_free(struct prober *p)
 	free(p->tun);
 	free(p->tg);
 	free(p->heap);
-	free(p->heap_keys);
-	p->heap_keys = NULL;
+	free(p->heap_pos);
+	p->heap_pos = NULL;
 	free(p->buf);
 	free(p->txb);
 	p->txb = NULL;
+	free(p->rxb);
+	p->rxb = NULL;
 }

@@ -15,6 +15,7 @@
 #include "lib/nlroute.h"
 #include "probe/config.h"
 #include "probe/health.h"
+#include "probe/sock.h"
 #include "probe/wire.h"
 
 #define PROBE_SLOTS 32		/* outstanding attempts per target */
@@ -30,7 +31,8 @@ struct ptarget {
 	struct ip_addr addr;
 	uint32_t tunnel, idx;
 	uint32_t seq;
-	uint32_t heap_pos;
+	uint32_t nbusy;		/* busy slots */
+	uint64_t first_deadline;	/* earliest deadline of a busy slot */
 	uint32_t regular_sent;	/* first tries (one-shot mode counts these) */
 	uint8_t retry_attempt;	/* > 0: a retry with this attempt number is due */
 	uint64_t next_send_ns;
@@ -75,6 +77,13 @@ struct psock {
 	int ifindex;
 };
 
+/* The heap holds its keys inline: sifting compares and moves 16-byte
+ * entries in one array and touches no target. */
+struct heap_ent {
+	uint64_t key;
+	uint32_t tg;
+};
+
 struct prober;
 struct txbatch;
 /* One-shot mode: called for every attempt's result. */
@@ -93,8 +102,8 @@ struct prober {
 	uint32_t ntun;
 	struct ptarget *tg;
 	uint32_t ntg;
-	uint32_t *heap;		/* target indices ordered by next event */
-	uint64_t *heap_keys;	/* next event of each target, by target index */
+	struct heap_ent *heap;	/* targets ordered by next event (a min-heap) */
+	uint32_t *heap_pos;	/* each target's index in heap, by target index */
 	uint32_t nheap;
 	struct psock socks[64];
 	uint32_t nsocks;
@@ -105,9 +114,10 @@ struct prober {
 	uint32_t count;		/* one-shot: first tries per target, 0 = forever */
 	prober_result_cb on_result;
 	void *user;
-	uint64_t rx_not_ours, rx_bad;
+	uint64_t rx_not_ours, rx_bad, rx_drops;	/* rx_drops: receive buffer full */
 	uint8_t *buf;		/* packet buffer */
 	struct txbatch *txb;	/* AF_PACKET probes waiting for one sendmmsg */
+	struct probe_rxbatch *rxb;	/* replies of one recvmmsg */
 	int64_t real_minus_mono_ms;
 	struct steer *steer;
 	pid_t children[16];

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
 
 #include "lib/addr.h"
 
@@ -22,10 +24,14 @@ struct probe_rx {
 
 /*
  * Open a cooked AF_PACKET socket bound to @ifindex that receives only
- * incoming ICMP/ICMPv6 echo replies (a socket filter), with nanosecond
- * timestamps. Return: the fd, or -errno.
+ * incoming ICMP/ICMPv6 echo replies carrying the probe magic with an
+ * identifier in @id_base .. @id_base + @nids - 1 (a socket filter), with
+ * nanosecond timestamps. Return: the fd, or -errno.
  */
-int probe_sock_packet(int ifindex);
+int probe_sock_packet(int ifindex, uint16_t id_base, uint32_t nids);
+/* Add the packets the kernel dropped for a full receive buffer since the
+ * last call to *@drops (AF_PACKET sockets). Return: 0, or -errno. */
+int probe_sock_drops(int fd, uint64_t *drops);
 /*
  * Send the IP packet @pkt out of @ifindex's transmit path. @ll/@lllen is
  * the link-layer destination for Ethernet-like devices (0 for L3 ones).
@@ -45,10 +51,30 @@ int probe_sock_raw(uint8_t family, const struct ip_addr *src, unsigned dscp,
 int probe_sock_raw_send(int fd, const struct ip_addr *dst, const uint8_t *icmp, size_t len);
 
 /*
- * Receive one packet into @buf (non-blocking). AF_PACKET sockets skip
- * our own outgoing packets. Return: 1 with @rx filled, 0 when nothing is
- * pending, or -errno.
+ * A receive batch: up to PROBE_RX_BATCH packets per recvmmsg, each in its
+ * own buffer of PROBE_RX_SLOT bytes (larger packets are truncated; no probe
+ * is larger). Allocate it once, it is big.
  */
-int probe_sock_recv(int fd, uint8_t *buf, size_t cap, struct probe_rx *rx);
+#define PROBE_RX_BATCH 64
+#define PROBE_RX_SLOT 9216
+struct probe_rxbatch {
+	struct mmsghdr mh[PROBE_RX_BATCH];
+	struct iovec iov[PROBE_RX_BATCH];
+	union {
+		struct sockaddr_ll ll;
+		struct sockaddr_storage ss;
+	} from[PROBE_RX_BATCH];
+	char cbuf[PROBE_RX_BATCH][64];
+	struct probe_rx rx[PROBE_RX_BATCH];
+	uint8_t buf[PROBE_RX_BATCH][PROBE_RX_SLOT];
+};
+
+/*
+ * Receive what is pending, up to PROBE_RX_BATCH packets, with one system
+ * call (non-blocking) into @b->rx. AF_PACKET sockets skip our own outgoing
+ * packets. Return: the number of packets in @b->rx (0 when nothing is
+ * pending), or -errno.
+ */
+int probe_sock_recv_many(int fd, struct probe_rxbatch *b);
 
 #endif

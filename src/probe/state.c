@@ -134,8 +134,9 @@ int state_write(struct prober *p)
 		return -1;
 	wbuf_puts_lit(&b, "{\"time\":");
 	put_time(&b, time_real_ms());
-	wbuf_printf(&b, ",\"pid\":%d,\"rx_not_ours\":%llu,\"tunnels\":[", (int)getpid(),
-		    (unsigned long long)p->rx_not_ours);
+	wbuf_printf(&b, ",\"pid\":%d,\"rx_not_ours\":%llu,\"rx_dropped\":%llu,\"tunnels\":[",
+		    (int)getpid(), (unsigned long long)p->rx_not_ours,
+		    (unsigned long long)p->rx_drops);
 	for (i = 0; i < p->ntun; i++) {
 		if (i)
 			wbuf_putc(&b, ',');

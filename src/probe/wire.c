@@ -24,7 +24,9 @@ static uint64_t probe_mac(const uint8_t *p, size_t len, const struct ip_addr *ta
 			  uint16_t icmp_id, uint16_t icmp_seq, const uint8_t key[PROBE_KEY_LEN])
 {
 	struct siphash s;
-	uint8_t pre[17 + 4];
+	/* 24 bytes, so every later part starts on a SipHash block boundary
+	 * and is hashed a word at a time. */
+	uint8_t pre[24] = { 0 };
 
 	pre[0] = target->family;
 	memcpy(pre + 1, target->a, 16);
