@@ -195,7 +195,9 @@ struct store *store_open(const struct collect_cfg *cfg, char *err, size_t errlen
 		snprintf(err, errlen, "%s: recovery failed: %s", cfg->db, sqlite3_errmsg(s->db));
 		goto fail;
 	}
-	s->ru = rollup_new(cfg->rollup_keys * 16 > 131072 ? cfg->rollup_keys * 16 : 131072);
+	/* per dimension: 16 x the keys kept, in a table of 2 MiB or more */
+	s->ru = rollup_new(cfg->rollup_keys < 1024 ? 16384 :
+			   cfg->rollup_keys > 65536 ? 1u << 20 : cfg->rollup_keys * 16);
 	s->fw = ipfix_fw_new(IPFIX_FILE_BLOCK_DEFAULT, (int)cfg->zstd_level);
 	if (!s->ru || !s->fw) {
 		snprintf(err, errlen, "out of memory");
