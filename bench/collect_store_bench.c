@@ -78,8 +78,7 @@ int main(int argc, char **argv)
 
 		for (j = 0; j < m; j++)
 			mk(&recs[j], i + j, now + (int64_t)((i + j) / 1000));
-		for (j = 0; j < m; j++)
-			rollup_add(ru, &recs[j]);
+		rollup_add_many(ru, recs, m);
 		if ((i + 1024) % per < 1024)
 			rollup_reset(ru);
 	}

@@ -38,7 +38,7 @@
 #define FOLD_SLOTS 1024u	/* (minute, exporter) pairs folded without sorting */
 
 struct ru_key {
-	uint32_t minute;	/* minutes since the epoch; 0 = empty slot */
+	uint32_t minute;	/* minutes since the epoch */
 	uint16_t exp;
 	uint8_t dim;
 	uint8_t fam;		/* 0 none, 4, 6, 1 number, FAM_OTHER */
@@ -51,10 +51,13 @@ struct ru_ent {
 	struct rollup_val v;
 };
 
-#define USED(e) ((e)->k.minute != 0)
+/* A slot's tag: 0 = empty, else 1..128 from the key's hash, so probing
+ * reads a small byte array and touches an entry only on a likely match. */
+#define TAG(h) ((uint8_t)(((h) >> 57) + 1))
 
 struct ru_tab {
 	struct ru_ent *t;
+	uint8_t *tag;
 	size_t mask, bytes, count;
 	struct ru_ent *last;		/* the entry the previous record hit */
 };
@@ -115,12 +118,24 @@ static struct ru_ent *tab_alloc(size_t bytes)
 	return p;
 }
 
+static void tab_free(struct ru_tab *tb)
+{
+	if (tb->t)
+		munmap(tb->t, tb->bytes);
+	free(tb->tag);
+	tb->t = NULL;
+	tb->tag = NULL;
+}
+
 static int tab_init(struct ru_tab *tb, size_t slots)
 {
 	tb->bytes = slots * sizeof(struct ru_ent);
 	tb->t = tab_alloc(tb->bytes);
-	if (!tb->t)
+	tb->tag = calloc(slots, 1);
+	if (!tb->t || !tb->tag) {
+		tab_free(tb);
 		return -1;
+	}
 	tb->mask = slots - 1;
 	tb->count = 0;
 	tb->last = NULL;
@@ -157,8 +172,7 @@ void rollup_free(struct rollup *ru)
 	if (!ru)
 		return;
 	for (d = 0; d < RU__COUNT; d++)
-		if (ru->tab[d].t)
-			munmap(ru->tab[d].t, ru->tab[d].bytes);
+		tab_free(&ru->tab[d]);
 	free(ru->scratch);
 	free(ru);
 }
@@ -230,36 +244,43 @@ static bool tab_grow(struct rollup *ru, struct ru_tab *tb)
 		return false;
 	for (i = 0; i <= tb->mask; i++) {
 		struct ru_ent *e = &tb->t[i];
+		uint64_t h;
 		size_t j;
 
-		if (!USED(e))
+		if (!tb->tag[i])
 			continue;
-		for (j = (size_t)key_hash(&e->k) & n.mask; USED(&n.t[j]); j = (j + 1) & n.mask)
+		h = key_hash(&e->k);
+		for (j = (size_t)h & n.mask; n.tag[j]; j = (j + 1) & n.mask)
 			;
+		n.tag[j] = TAG(h);
 		n.t[j] = *e;
 	}
 	n.count = tb->count;
-	munmap(tb->t, tb->bytes);
+	tab_free(tb);
 	*tb = n;
 	return true;
 }
 
-static struct ru_ent *lookup(struct ru_tab *tb, const struct ru_key *k, size_t h, size_t limit)
+static struct ru_ent *lookup(struct ru_tab *tb, const struct ru_key *k, uint64_t h,
+			     size_t limit)
 {
+	uint8_t want = TAG(h);
 	size_t i;
 
-	for (i = h & tb->mask;; i = (i + 1) & tb->mask) {
+	for (i = (size_t)h & tb->mask;; i = (i + 1) & tb->mask) {
+		uint8_t tg = tb->tag[i];
 		struct ru_ent *e = &tb->t[i];
 
-		if (!USED(e)) {
+		if (!tg) {
 			if (tb->count >= limit)
 				return NULL;
+			tb->tag[i] = want;
 			e->k = *k;
 			memset(&e->v, 0, sizeof(e->v));
 			tb->count++;
 			return e;
 		}
-		if (key_eq(&e->k, k))
+		if (tg == want && key_eq(&e->k, k))
 			return e;
 	}
 }
@@ -273,7 +294,7 @@ static inline void val_add(struct rollup_val *v, const struct rollup_val *d)
 	v->packets_unscaled += d->packets_unscaled;
 }
 
-static void add_key(struct rollup *ru, struct ru_tab *tb, struct ru_key *k, size_t h,
+static void add_key(struct rollup *ru, struct ru_tab *tb, struct ru_key *k, uint64_t h,
 		    const struct rollup_val *d)
 {
 	struct ru_ent *e;
@@ -289,7 +310,7 @@ static void add_key(struct rollup *ru, struct ru_tab *tb, struct ru_key *k, size
 		k->fam = FAM_OTHER;
 		memset(k->a, 0, sizeof(k->a));
 		/* "other" keys may use the rest of the table (cap_max >= 2 max_keys) */
-		e = lookup(tb, k, (size_t)key_hash(k), slots - slots / 8);
+		e = lookup(tb, k, key_hash(k), slots - slots / 8);
 		if (!e)
 			return;		/* cannot happen: few minutes x exporters */
 	}
@@ -323,29 +344,33 @@ static inline void key_num(struct ru_key *k, uint32_t v)
 	memcpy(k->a, &v, sizeof(v));
 }
 
-void rollup_add(struct rollup *ru, const struct flow_rec *r)
-{
+/* One record's keys and values, between prefetch and update. */
+struct ru_pend {
 	struct ru_key k[RU__COUNT];
-	size_t h[RU__COUNT];
-	bool hit[RU__COUNT];
+	uint64_t h[RU__COUNT];
 	struct rollup_val d;
+};
+
+/* Stage 1: the keys of @r, and a prefetch of every slot the previous
+ * record did not hit (so stage 2, RU_AHEAD records later, finds them in
+ * the cache). */
+static void stage_keys(struct rollup *ru, const struct flow_rec *r, struct ru_pend *p,
+		       const struct ru_pend *prev)
+{
+	struct ru_key *k = p->k;
+	uint64_t rate = r->sampling_rate ? r->sampling_rate : 1;
 	uint32_t minute;
-	uint64_t rate;
 	uint16_t exp;
 	int i;
 
-	if (r->type != FLOW_REC_FLOW)
-		return;
-	rate = r->sampling_rate ? r->sampling_rate : 1;
-	d.bytes_unscaled = r->bytes;
-	d.packets_unscaled = r->packets;
-	d.bytes = r->bytes * rate;
-	d.packets = r->packets * rate;
-	d.flows = flow_has(r, FF_FLOWS) ? r->flows : 1;
-	ru->records++;
+	p->d.bytes_unscaled = r->bytes;
+	p->d.packets_unscaled = r->packets;
+	p->d.bytes = r->bytes * rate;
+	p->d.packets = r->packets * rate;
+	p->d.flows = flow_has(r, FF_FLOWS) ? r->flows : 1;
 	minute = (uint32_t)(r->recv_ms / 60000);
 	if (!minute)
-		minute = 1;	/* 0 marks an empty slot */
+		minute = 1;
 	exp = exp_intern(ru, &r->exporter);
 	for (i = 0; i < RU__COUNT; i++) {
 		k[i].minute = minute;
@@ -363,22 +388,66 @@ void rollup_add(struct rollup *ru, const struct flow_rec *r)
 	key_num(&k[RU_IFOUT], flow_has(r, FF_OUT_IF) ? r->out_if : 0);
 	key_num(&k[RU_SRCAS], flow_has(r, FF_SRC_AS) ? r->src_as : 0);
 	key_num(&k[RU_DSTAS], flow_has(r, FF_DST_AS) ? r->dst_as : 0);
-	/* the previous record's key, else start every cache miss at once */
+	for (i = 0; i < RU__COUNT; i++) {
+		const struct ru_tab *tb = &ru->tab[i];
+
+		if (prev && key_eq(&prev->k[i], &k[i])) {
+			p->h[i] = prev->h[i];
+			continue;
+		}
+		p->h[i] = key_hash(&k[i]);
+		__builtin_prefetch(&tb->tag[p->h[i] & tb->mask], 0);
+		__builtin_prefetch(&tb->t[p->h[i] & tb->mask], 1);
+	}
+}
+
+/* Stage 2: add the record to each dimension. */
+static void stage_add(struct rollup *ru, struct ru_pend *p)
+{
+	int i;
+
+	ru->records++;
 	for (i = 0; i < RU__COUNT; i++) {
 		struct ru_tab *tb = &ru->tab[i];
 
-		hit[i] = tb->last && key_eq(&tb->last->k, &k[i]);
-		if (hit[i])
-			continue;
-		h[i] = (size_t)key_hash(&k[i]);
-		__builtin_prefetch(&tb->t[h[i] & tb->mask], 1);
-	}
-	for (i = 0; i < RU__COUNT; i++) {
-		if (hit[i])
-			val_add(&ru->tab[i].last->v, &d);
+		if (tb->last && key_eq(&tb->last->k, &p->k[i]))
+			val_add(&tb->last->v, &p->d);
 		else
-			add_key(ru, &ru->tab[i], &k[i], h[i], &d);
+			add_key(ru, tb, &p->k[i], p->h[i], &p->d);
 	}
+}
+
+#define RU_AHEAD 8	/* records between prefetch and update */
+
+void rollup_add_many(struct rollup *ru, const struct flow_rec *recs, size_t n)
+{
+	struct ru_pend ring[RU_AHEAD];
+	const struct ru_pend *prev = NULL;
+	size_t i, j = 0, fill = 0, head = 0;
+
+	for (i = 0; i < n; i++) {
+		if (recs[i].type != FLOW_REC_FLOW)
+			continue;
+		if (fill == RU_AHEAD) {
+			stage_add(ru, &ring[head]);
+			head = (head + 1) % RU_AHEAD;
+			fill--;
+		}
+		j = (head + fill) % RU_AHEAD;
+		stage_keys(ru, &recs[i], &ring[j], prev);
+		prev = &ring[j];
+		fill++;
+	}
+	while (fill) {
+		stage_add(ru, &ring[head]);
+		head = (head + 1) % RU_AHEAD;
+		fill--;
+	}
+}
+
+void rollup_add(struct rollup *ru, const struct flow_rec *r)
+{
+	rollup_add_many(ru, r, 1);
 }
 
 /* Total order: bytes, then packets descending, then the key. */
@@ -567,7 +636,7 @@ int rollup_emit(struct rollup *ru, uint32_t keep, rollup_emit_fn fn, void *arg)
 		for (i = 0; i <= tb->mask; i++) {
 			struct ru_ent *e = &tb->t[i];
 
-			if (!USED(e))
+			if (!tb->tag[i])
 				continue;
 			if (e->k.fam == FAM_OTHER)
 				v[--other] = e;
@@ -601,7 +670,7 @@ void rollup_reset(struct rollup *ru)
 		struct ru_tab *tb = &ru->tab[d];
 
 		if (tb->count)
-			memset(tb->t, 0, tb->bytes);
+			memset(tb->tag, 0, tb->mask + 1);
 		tb->count = 0;
 		tb->last = NULL;
 	}

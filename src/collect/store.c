@@ -331,6 +331,7 @@ void store_add(struct store *s, const struct flow_rec *recs, size_t n)
 {
 	size_t i;
 
+	rollup_add_many(s->ru, recs, n);
 	for (i = 0; i < n; i++) {
 		const struct flow_rec *r = &recs[i];
 
@@ -338,7 +339,6 @@ void store_add(struct store *s, const struct flow_rec *recs, size_t n)
 			continue;
 		s->st.records_in++;
 		s->since_commit++;
-		rollup_add(s->ru, r);
 		if (!s->cfg.raw)
 			continue;
 		if (!ipfix_fw_records(s->fw)) {
