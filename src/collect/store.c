@@ -418,7 +418,7 @@ int store_commit(struct store *s, int64_t now_ms)
 		rotate = true;
 	if (!recs && !rotate)
 		return 0;
-	if (exec(s, "BEGIN") < 0)
+	if (exec(s, "BEGIN IMMEDIATE") < 0)
 		goto fail;
 	rc = rollup_emit(s->ru, s->cfg.rollup_keys, upsert_row, s);
 	if (rc || (s->fd >= 0 && raw_index_update(s, rotate) < 0))
@@ -530,15 +530,15 @@ int store_retention(struct store *s, int64_t now_ms)
 			rc = -1;
 		s->st.rows_deleted += (uint64_t)sqlite3_changes(s->db);
 	}
-	/* raw files: oldest first, while too old or too many bytes; the
-	 * newest (being written, or the last written) stays */
+	/* raw files: oldest first, while too old or too many bytes; files
+	 * being written (by any store pipeline: closed = 0) and the newest stay */
 	if (sqlite3_prepare_v2(s->db, "SELECT sum(size) FROM raw_file", -1, &q, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(q) == SQLITE_ROW)
 		total = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
 	if (sqlite3_prepare_v2(s->db, "SELECT id, path, size, coalesce(last_ms, created_ms) "
-			       "FROM raw_file WHERE id != ?1 AND id != (SELECT max(id) FROM raw_file) "
+			       "FROM raw_file WHERE id != ?1 AND closed != 0 AND id != (SELECT max(id) FROM raw_file) "
 			       "ORDER BY id", -1, &q, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(q, 1, s->fd >= 0 ? s->file_id : -1);
@@ -579,7 +579,7 @@ int store_close(struct store *s, int64_t now_ms)
 	if (s->db && s->fw && s->ru) {
 		rc = store_commit(s, now_ms);
 		if (s->fd >= 0) {
-			exec(s, "BEGIN");
+			exec(s, "BEGIN IMMEDIATE");
 			raw_index_update(s, true);
 			exec(s, "COMMIT");
 		}
