@@ -327,10 +327,14 @@ static void block_write(struct store *s, int64_t now_ms)
 	s->blk_last_ms = INT64_MIN;
 }
 
+#define STORE_SLICE 64	/* records through rollups, then raw, while in the cache */
+
 void store_add(struct store *s, const struct flow_rec *recs, size_t n)
 {
 	size_t i;
 
+	for (; n > STORE_SLICE; recs += STORE_SLICE, n -= STORE_SLICE)
+		store_add(s, recs, STORE_SLICE);
 	rollup_add_many(s->ru, recs, n);
 	for (i = 0; i < n; i++) {
 		const struct flow_rec *r = &recs[i];

@@ -6,7 +6,8 @@
  * The writer keeps one block: IPFIX messages appended to a buffer. A block
  * starts with a message carrying our eight templates: flow IPv4/IPv6 x
  * exporter IPv4/IPv6, each complete (IDs 256..259) and compact (IDs
- * 260..263: without the fields most exporters never send, counters in 4
+ * 260..263: without the fields most exporters never send (VLAN, MACs,
+ * VRFs, BGP next hop, flow label, ...), counters in 4
  * bytes), used when the record has none of those fields and its counters
  * fit. Compact records are a third smaller, which is a third less to
  * encode and compress. Records follow in data sets, a new set when the
@@ -127,7 +128,7 @@ struct fw_tmpl {
 		 FF_BIT(FF_END_REASON) | FF_BIT(FF_FWD_STATUS) | FF_BIT(FF_FLOW_LABEL) | \
 		 FF_BIT(FF_SRC_MAC) | FF_BIT(FF_DST_MAC) | FF_BIT(FF_VRF_IN) | \
 		 FF_BIT(FF_VRF_OUT) | FF_BIT(FF_SAMPLER_ID) | FF_BIT(FF_SEQ) | \
-		 FF_BIT(FF_NEXT_HOP) | FF_BIT(FF_BGP_NEXT_HOP))
+		 FF_BIT(FF_BGP_NEXT_HOP))
 
 struct ipfix_fw {
 	ZSTD_CCtx *cctx;
@@ -148,7 +149,7 @@ static bool fw_rare(uint8_t what)
 	switch (what) {
 	case W_FLOWS: case W_VLAN: case W_DIR: case W_ENDR: case W_FWD: case W_LABEL:
 	case W_SMAC: case W_DMAC: case W_VRFIN: case W_VRFOUT: case W_SAMPLER: case W_SEQ:
-	case W_NH4: case W_NH6: case W_BGPNH4: case W_BGPNH6:
+	case W_BGPNH4: case W_BGPNH6:
 		return true;
 	default:
 		return false;
@@ -408,6 +409,7 @@ static void rec_put_compact(struct ipfix_fw *w, const struct flow_rec *r, bool f
 	addr_put(w, &r->exporter, exp6);
 	addr_put(w, &r->src, flow6);
 	addr_put(w, &r->dst, flow6);
+	addr_put(w, &r->next_hop, flow6);
 	put8(w, r->icmp_type);
 	put8(w, r->icmp_code);
 	put8(w, r->src_mask);
