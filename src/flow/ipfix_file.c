@@ -25,6 +25,7 @@
  * known IE at any reduced size, variable-length fields skipped, everything
  * through struct cursor, templates bounded and scoped to one block.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -245,20 +246,26 @@ static inline void put8(struct ipfix_fw *w, uint8_t v)
 
 static inline void put16(struct ipfix_fw *w, uint16_t v)
 {
-	w->buf[w->len++] = (uint8_t)(v >> 8);
-	w->buf[w->len++] = (uint8_t)v;
+	uint16_t be = htobe16(v);
+
+	memcpy(w->buf + w->len, &be, 2);
+	w->len += 2;
 }
 
 static inline void put32(struct ipfix_fw *w, uint32_t v)
 {
-	put16(w, (uint16_t)(v >> 16));
-	put16(w, (uint16_t)v);
+	uint32_t be = htobe32(v);
+
+	memcpy(w->buf + w->len, &be, 4);
+	w->len += 4;
 }
 
 static inline void put64(struct ipfix_fw *w, uint64_t v)
 {
-	put32(w, (uint32_t)(v >> 32));
-	put32(w, (uint32_t)v);
+	uint64_t be = htobe64(v);
+
+	memcpy(w->buf + w->len, &be, 8);
+	w->len += 8;
 }
 
 static inline void putn(struct ipfix_fw *w, const void *p, size_t n)
