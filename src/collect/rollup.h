@@ -40,7 +40,7 @@ struct rollup_val {
 
 struct rollup;
 
-/* @max_keys: keys held in total before new keys go to "other".
+/* @max_keys: keys held per dimension before new keys go to "other".
  * Return: the table, or NULL when out of memory. */
 struct rollup *rollup_new(uint32_t max_keys);
 void rollup_free(struct rollup *ru);
