@@ -9,9 +9,14 @@
  *     taken from the thread's own free list. A full chunk (or a partial
  *     one each second) goes on the store queue; when the free list is
  *     empty the records are dropped and counted (queue_full).
- *   store thread: takes chunks off the queue, feeds the store (rollups,
- *     raw IPFIX blocks), hands each chunk back to its owner's free list,
- *     commits on a timerfd.
+ *   store thread i (one per receive thread, each with its own queue and
+ *     store: rollup table, raw file, SQLite connection): takes chunks off
+ *     its queue, feeds its store (rollups, raw IPFIX blocks), hands each
+ *     chunk back to its owner's free list, commits on a timerfd in its
+ *     own transaction (the commit timers are staggered). So the store
+ *     scales with the receive threads; the rollup upserts add up, and
+ *     readers take every raw file. Store 0 also writes the exporter table
+ *     and runs retention.
  *   main thread (the caller's loop): statistics once a second from the
  *     snapshots each receive thread publishes on its own timer.
  * The only locks are per chunk (queue, free lists) and per second
@@ -89,6 +94,21 @@ struct recv_thread {
 	size_t nsnap, snap_cap;
 };
 
+/* One store pipeline: the queue of receive thread @idx and its store. */
+struct store_pipe {
+	struct collector *c;
+	unsigned idx;
+	pthread_mutex_t q_mu;
+	struct chunk *q_head, *q_tail;
+	size_t q_len;
+	int q_efd;
+	pthread_t tid;
+	bool started;
+	atomic_bool stop;
+	struct store *store;
+	struct store_stats st;		/* published by the store thread (q_mu) */
+};
+
 struct collector {
 	struct collect_cfg cfg;
 	char stats_path[4200];
@@ -96,16 +116,8 @@ struct collector {
 	struct recv_thread *rt;
 	atomic_bool stopping;
 	int stop_efd;			/* wakes every receive thread */
-	/* store queue */
-	pthread_mutex_t q_mu;
-	struct chunk *q_head, *q_tail;
-	size_t q_len;
-	int q_efd;
-	pthread_t store_tid;
-	bool store_started;
-	atomic_bool store_stop;
-	struct store *store;
-	struct store_stats store_st;	/* published by the store thread (q_mu) */
+	struct store_pipe *sp;		/* one per receive thread */
+	unsigned nstores;
 	int64_t start_ms;
 	bool steering;			/* cBPF steers by exporter */
 };
@@ -123,8 +135,8 @@ void recv_return_chunk(struct collector *c, struct chunk *ch);
 struct wbuf;
 void stats_json(struct collector *c, struct wbuf *b);
 int stats_write_file(struct collector *c);
-/* store thread (collector.c) */
-int store_thread_start(struct collector *c);
-void store_thread_stop(struct collector *c);
+/* collector.c: the store statistics summed over the pipelines, and the
+ * chunks queued. */
+void store_stats_sum(struct collector *c, struct store_stats *st, size_t *qlen);
 
 #endif

@@ -47,36 +47,37 @@ void collect_stats_path(const struct collect_cfg *cfg, char *buf, size_t len)
 		snprintf(buf, len, "%s.stats.json", cfg->db);
 }
 
-/* ---- store thread ---- */
+/* ---- store threads ---- */
 
 /* Feed at most @max chunks (0 = all) so that a busy queue cannot keep
  * the commit timer from running. Return: true when chunks remain. */
-static bool store_feed(struct collector *c, unsigned max)
+static bool store_feed(struct store_pipe *sp, unsigned max)
 {
 	unsigned n;
 
 	for (n = 0; !max || n < max; n++) {
 		struct chunk *ch;
 
-		pthread_mutex_lock(&c->q_mu);
-		ch = c->q_head;
+		pthread_mutex_lock(&sp->q_mu);
+		ch = sp->q_head;
 		if (ch) {
-			c->q_head = ch->next;
-			if (!c->q_head)
-				c->q_tail = NULL;
-			c->q_len--;
+			sp->q_head = ch->next;
+			if (!sp->q_head)
+				sp->q_tail = NULL;
+			sp->q_len--;
 		}
-		pthread_mutex_unlock(&c->q_mu);
+		pthread_mutex_unlock(&sp->q_mu);
 		if (!ch)
 			return false;
-		store_add(c->store, ch->rec, ch->n);
-		recv_return_chunk(c, ch);
+		store_add(sp->store, ch->rec, ch->n);
+		recv_return_chunk(sp->c, ch);
 	}
 	return true;
 }
 
-static void store_exporters(struct collector *c)
+static void store_exporters(struct store_pipe *sp)
 {
+	struct collector *c = sp->c;
 	unsigned i;
 	size_t k;
 
@@ -85,25 +86,58 @@ static void store_exporters(struct collector *c)
 
 		pthread_mutex_lock(&t->snap_mu);
 		for (k = 0; k < t->nsnap; k++)
-			store_exporter(c->store, &t->snap[k].addr,
+			store_exporter(sp->store, &t->snap[k].addr,
 				       flow_proto_name(t->snap[k].proto),
 				       t->snap[k].domain, &t->snap[k].st);
 		pthread_mutex_unlock(&t->snap_mu);
 	}
 }
 
-static void store_publish(struct collector *c)
+static void store_publish(struct store_pipe *sp)
 {
-	pthread_mutex_lock(&c->q_mu);
-	store_get_stats(c->store, &c->store_st);
-	pthread_mutex_unlock(&c->q_mu);
+	pthread_mutex_lock(&sp->q_mu);
+	store_get_stats(sp->store, &sp->st);
+	pthread_mutex_unlock(&sp->q_mu);
+}
+
+void store_stats_sum(struct collector *c, struct store_stats *st, size_t *qlen)
+{
+	unsigned i;
+
+	memset(st, 0, sizeof(*st));
+	*qlen = 0;
+	for (i = 0; i < c->nstores; i++) {
+		struct store_pipe *sp = &c->sp[i];
+		const struct store_stats *x = &sp->st;
+
+		pthread_mutex_lock(&sp->q_mu);
+		st->records_in += x->records_in;
+		st->raw_records += x->raw_records;
+		st->raw_blocks += x->raw_blocks;
+		st->raw_bytes += x->raw_bytes;
+		st->raw_dropped += x->raw_dropped;
+		st->raw_files += x->raw_files;
+		st->raw_files_deleted += x->raw_files_deleted;
+		st->rollup_rows += x->rollup_rows;
+		st->rollup_dropped += x->rollup_dropped;
+		st->rollup_overflow += x->rollup_overflow;
+		st->commits += x->commits;
+		st->commit_errors += x->commit_errors;
+		st->rows_deleted += x->rows_deleted;
+		if (x->last_errno)
+			st->last_errno = x->last_errno;
+		*qlen += sp->q_len;
+		pthread_mutex_unlock(&sp->q_mu);
+	}
 }
 
 static void *store_main(void *arg)
 {
-	struct collector *c = arg;
+	struct store_pipe *sp = arg;
+	struct collector *c = sp->c;
 	struct itimerspec its;
 	struct epoll_event ev = { .events = EPOLLIN };
+	uint64_t first_ms;
 	int epfd, tfd;
 	unsigned ticks = 0;
 	sigset_t all;
@@ -114,14 +148,17 @@ static void *store_main(void *arg)
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	its.it_interval.tv_sec = (time_t)(c->cfg.commit_ms / 1000);
 	its.it_interval.tv_nsec = (long)(c->cfg.commit_ms % 1000) * 1000000;
-	its.it_value = its.it_interval;
+	/* staggered, so the pipelines' transactions rarely wait for each other */
+	first_ms = c->cfg.commit_ms + c->cfg.commit_ms * sp->idx / c->nstores;
+	its.it_value.tv_sec = (time_t)(first_ms / 1000);
+	its.it_value.tv_nsec = (long)(first_ms % 1000) * 1000000;
 	if (epfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0)
 		fatal("collect: store thread: epoll/timerfd");
 	ev.data.u32 = 0;
-	epoll_ctl(epfd, EPOLL_CTL_ADD, c->q_efd, &ev);
+	epoll_ctl(epfd, EPOLL_CTL_ADD, sp->q_efd, &ev);
 	ev.data.u32 = 1;
 	epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev);
-	while (!atomic_load(&c->store_stop)) {
+	while (!atomic_load(&sp->stop)) {
 		struct epoll_event evs[2];
 		int n = epoll_wait(epfd, evs, 2, 1000), k;
 		uint64_t x;
@@ -130,58 +167,132 @@ static void *store_main(void *arg)
 			if (evs[k].data.u32 == 0) {
 				uint64_t one = 1;
 
-				if (read(c->q_efd, &x, sizeof(x)) < 0 && errno != EAGAIN)
+				if (read(sp->q_efd, &x, sizeof(x)) < 0 && errno != EAGAIN)
 					log_warn("collect: store queue");
 				/* about 0.1 s of work, then back to the timer */
-				if (store_feed(c, 128) &&
-				    write(c->q_efd, &one, sizeof(one)) < 0)
+				if (store_feed(sp, 128) &&
+				    write(sp->q_efd, &one, sizeof(one)) < 0)
 					log_warn("collect: store queue");
 			} else {
 				int64_t now = time_real_ms();
 
 				if (read(tfd, &x, sizeof(x)) < 0)
 					continue;
-				store_commit(c->store, now);
+				store_commit(sp->store, now);
 				ticks++;
-				if (ticks % 5 == 0)
-					store_exporters(c);
-				if (ticks % 30 == 1)
-					store_retention(c->store, now);
-				store_publish(c);
+				if (sp->idx == 0 && ticks % 5 == 0)
+					store_exporters(sp);
+				if (sp->idx == 0 && ticks % 30 == 1)
+					store_retention(sp->store, now);
+				store_publish(sp);
 			}
 		}
 	}
 	/* the receive threads are gone: take the rest and close */
-	store_feed(c, 0);
-	store_exporters(c);
-	store_commit(c->store, time_real_ms());
-	store_publish(c);
+	store_feed(sp, 0);
+	if (sp->idx == 0)
+		store_exporters(sp);
+	store_commit(sp->store, time_real_ms());
+	store_publish(sp);
 	close(tfd);
 	close(epfd);
 	return NULL;
+}
+
+/* Open a store per receive thread. Return: 0, or -1 (logged). */
+static int stores_open(struct collector *c)
+{
+	char err[512];
+	unsigned i;
+
+	c->sp = calloc(c->nthreads, sizeof(*c->sp));
+	if (!c->sp) {
+		log_warnx("collect: out of memory");
+		return -1;
+	}
+	for (i = 0; i < c->nthreads; i++) {
+		struct store_pipe *sp = &c->sp[i];
+
+		sp->c = c;
+		sp->idx = i;
+		sp->q_efd = -1;
+		pthread_mutex_init(&sp->q_mu, NULL);
+		c->nstores++;
+		sp->q_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (sp->q_efd < 0) {
+			log_warn("collect: eventfd");
+			return -1;
+		}
+		sp->store = store_open(&c->cfg, err, sizeof(err));
+		if (!sp->store) {
+			log_warnx("collect: store: %s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int stores_start(struct collector *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nstores; i++) {
+		if (pthread_create(&c->sp[i].tid, NULL, store_main, &c->sp[i])) {
+			log_warnx("collect: cannot start store thread %u", i);
+			return -1;
+		}
+		c->sp[i].started = true;
+	}
+	return 0;
+}
+
+/* Stop the store threads (after the receive threads): they drain their
+ * queues and commit. */
+static void stores_stop(struct collector *c)
+{
+	uint64_t one = 1;
+	unsigned i;
+
+	for (i = 0; i < c->nstores; i++) {
+		struct store_pipe *sp = &c->sp[i];
+
+		if (!sp->started)
+			continue;
+		atomic_store(&sp->stop, true);
+		if (write(sp->q_efd, &one, sizeof(one)) < 0)
+			log_warn("collect: waking the store");
+		pthread_join(sp->tid, NULL);
+		sp->started = false;
+	}
 }
 
 /* ---- lifecycle ---- */
 
 static void collector_free(struct collector *c)
 {
+	unsigned i;
+
 	if (!c)
 		return;
 	recv_threads_free(c);
-	if (c->store)
-		store_close(c->store, time_real_ms());
-	if (c->q_efd >= 0)
-		close(c->q_efd);
+	for (i = 0; i < c->nstores; i++) {
+		struct store_pipe *sp = &c->sp[i];
+
+		if (sp->store)
+			store_close(sp->store, time_real_ms());
+		if (sp->q_efd >= 0)
+			close(sp->q_efd);
+		pthread_mutex_destroy(&sp->q_mu);
+	}
+	free(c->sp);
 	if (c->stop_efd >= 0)
 		close(c->stop_efd);
-	pthread_mutex_destroy(&c->q_mu);
 	free(c);
 }
 
 struct collector *collector_start(const struct collect_cfg *cfg)
 {
 	struct collector *c = calloc(1, sizeof(*c));
-	char err[512];
 	unsigned i;
 	int rc;
 
@@ -190,8 +301,7 @@ struct collector *collector_start(const struct collect_cfg *cfg)
 		return NULL;
 	}
 	c->cfg = *cfg;
-	c->q_efd = c->stop_efd = -1;
-	pthread_mutex_init(&c->q_mu, NULL);
+	c->stop_efd = -1;
 	collect_stats_path(cfg, c->stats_path, sizeof(c->stats_path));
 	c->start_ms = time_real_ms();
 	c->nthreads = cfg->threads ? cfg->threads : collect_auto_threads();
@@ -199,15 +309,9 @@ struct collector *collector_start(const struct collect_cfg *cfg)
 		c->nthreads = COLLECT_MAX_THREADS;
 	/* a write past RLIMIT_FSIZE must fail with EFBIG, not kill us */
 	signal(SIGXFSZ, SIG_IGN);
-	c->q_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	c->stop_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (c->q_efd < 0 || c->stop_efd < 0) {
+	if (c->stop_efd < 0) {
 		log_warn("collect: eventfd");
-		goto fail;
-	}
-	c->store = store_open(cfg, err, sizeof(err));
-	if (!c->store) {
-		log_warnx("collect: store: %s", err);
 		goto fail;
 	}
 	if (recv_threads_alloc(c) < 0) {
@@ -224,11 +328,12 @@ struct collector *collector_start(const struct collect_cfg *cfg)
 	}
 	if (rc < 0)
 		goto fail;
-	if (pthread_create(&c->store_tid, NULL, store_main, c)) {
-		log_warnx("collect: cannot start the store thread");
+	if (stores_open(c) < 0)
+		goto fail;
+	if (stores_start(c) < 0) {
+		stores_stop(c);
 		goto fail;
 	}
-	c->store_started = true;
 	if (recv_threads_start(c) < 0) {
 		collector_stop(c);
 		return NULL;
@@ -266,20 +371,14 @@ void collector_log_stats(struct collector *c)
 int collector_stop(struct collector *c)
 {
 	struct store_stats st;
-	uint64_t one = 1;
+	size_t qlen;
 
 	if (!c)
 		return 0;
 	recv_threads_stop(c);
-	if (c->store_started) {
-		atomic_store(&c->store_stop, true);
-		if (write(c->q_efd, &one, sizeof(one)) < 0)
-			log_warn("collect: waking the store");
-		pthread_join(c->store_tid, NULL);
-		c->store_started = false;
-	}
+	stores_stop(c);
 	stats_write_file(c);
-	st = c->store_st;
+	store_stats_sum(c, &st, &qlen);
 	collector_free(c);
 	log_info("collect: stopped; %llu records stored (%llu raw), %llu lost by the store",
 		 (unsigned long long)st.records_in, (unsigned long long)st.raw_records,

@@ -54,7 +54,7 @@ void recv_return_chunk(struct collector *c, struct chunk *ch)
 
 static void chunk_push(struct recv_thread *t)
 {
-	struct collector *c = t->c;
+	struct store_pipe *sp = &t->c->sp[t->idx];
 	struct chunk *ch = t->cur;
 	uint64_t one = 1;
 
@@ -62,15 +62,15 @@ static void chunk_push(struct recv_thread *t)
 		return;
 	t->cur = NULL;
 	t->st.queued += ch->n;
-	pthread_mutex_lock(&c->q_mu);
-	if (c->q_tail)
-		c->q_tail->next = ch;
+	pthread_mutex_lock(&sp->q_mu);
+	if (sp->q_tail)
+		sp->q_tail->next = ch;
 	else
-		c->q_head = ch;
-	c->q_tail = ch;
-	c->q_len++;
-	pthread_mutex_unlock(&c->q_mu);
-	if (write(c->q_efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		sp->q_head = ch;
+	sp->q_tail = ch;
+	sp->q_len++;
+	pthread_mutex_unlock(&sp->q_mu);
+	if (write(sp->q_efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		log_warn("collect: waking the store");
 }
 

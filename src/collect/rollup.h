@@ -40,13 +40,16 @@ struct rollup_val {
 
 struct rollup;
 
-/* @max_keys: keys held in total before new keys go to "other".
+/* @max_keys: keys held per dimension before new keys go to "other".
  * Return: the table, or NULL when out of memory. */
 struct rollup *rollup_new(uint32_t max_keys);
 void rollup_free(struct rollup *ru);
 
 /* Add one flow record (others are ignored). */
 void rollup_add(struct rollup *ru, const struct flow_rec *r);
+/* Add @n records (others are ignored); faster than one by one, as the
+ * table lookups of several records overlap. */
+void rollup_add_many(struct rollup *ru, const struct flow_rec *recs, size_t n);
 
 /* Records added since the last reset, and those that found no room. */
 uint64_t rollup_records(const struct rollup *ru);

@@ -172,10 +172,7 @@ void stats_json(struct collector *c, struct wbuf *b)
 	KV(b, "queued", sum.queued);
 	wbuf_putc(b, ',');
 	KV(b, "queue_drops", sum.queue_drops);
-	pthread_mutex_lock(&c->q_mu);
-	ss = c->store_st;
-	qlen = c->q_len;
-	pthread_mutex_unlock(&c->q_mu);
+	store_stats_sum(c, &ss, &qlen);
 	wbuf_puts_lit(b, ",\"store\":{");
 	KV(b, "queue_chunks", qlen);
 	wbuf_putc(b, ',');

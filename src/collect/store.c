@@ -195,7 +195,9 @@ struct store *store_open(const struct collect_cfg *cfg, char *err, size_t errlen
 		snprintf(err, errlen, "%s: recovery failed: %s", cfg->db, sqlite3_errmsg(s->db));
 		goto fail;
 	}
-	s->ru = rollup_new(cfg->rollup_keys * 16 > 131072 ? cfg->rollup_keys * 16 : 131072);
+	/* per dimension: 16 x the keys kept, in a table of 2 MiB or more */
+	s->ru = rollup_new(cfg->rollup_keys < 1024 ? 16384 :
+			   cfg->rollup_keys > 65536 ? 1u << 20 : cfg->rollup_keys * 16);
 	s->fw = ipfix_fw_new(IPFIX_FILE_BLOCK_DEFAULT, (int)cfg->zstd_level);
 	if (!s->ru || !s->fw) {
 		snprintf(err, errlen, "out of memory");
@@ -325,10 +327,15 @@ static void block_write(struct store *s, int64_t now_ms)
 	s->blk_last_ms = INT64_MIN;
 }
 
+#define STORE_SLICE 64	/* records through rollups, then raw, while in the cache */
+
 void store_add(struct store *s, const struct flow_rec *recs, size_t n)
 {
 	size_t i;
 
+	for (; n > STORE_SLICE; recs += STORE_SLICE, n -= STORE_SLICE)
+		store_add(s, recs, STORE_SLICE);
+	rollup_add_many(s->ru, recs, n);
 	for (i = 0; i < n; i++) {
 		const struct flow_rec *r = &recs[i];
 
@@ -336,7 +343,6 @@ void store_add(struct store *s, const struct flow_rec *recs, size_t n)
 			continue;
 		s->st.records_in++;
 		s->since_commit++;
-		rollup_add(s->ru, r);
 		if (!s->cfg.raw)
 			continue;
 		if (!ipfix_fw_records(s->fw)) {
@@ -416,7 +422,7 @@ int store_commit(struct store *s, int64_t now_ms)
 		rotate = true;
 	if (!recs && !rotate)
 		return 0;
-	if (exec(s, "BEGIN") < 0)
+	if (exec(s, "BEGIN IMMEDIATE") < 0)
 		goto fail;
 	rc = rollup_emit(s->ru, s->cfg.rollup_keys, upsert_row, s);
 	if (rc || (s->fd >= 0 && raw_index_update(s, rotate) < 0))
@@ -528,15 +534,15 @@ int store_retention(struct store *s, int64_t now_ms)
 			rc = -1;
 		s->st.rows_deleted += (uint64_t)sqlite3_changes(s->db);
 	}
-	/* raw files: oldest first, while too old or too many bytes; the
-	 * newest (being written, or the last written) stays */
+	/* raw files: oldest first, while too old or too many bytes; files
+	 * being written (by any store pipeline: closed = 0) and the newest stay */
 	if (sqlite3_prepare_v2(s->db, "SELECT sum(size) FROM raw_file", -1, &q, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(q) == SQLITE_ROW)
 		total = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
 	if (sqlite3_prepare_v2(s->db, "SELECT id, path, size, coalesce(last_ms, created_ms) "
-			       "FROM raw_file WHERE id != ?1 AND id != (SELECT max(id) FROM raw_file) "
+			       "FROM raw_file WHERE id != ?1 AND closed != 0 AND id != (SELECT max(id) FROM raw_file) "
 			       "ORDER BY id", -1, &q, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(q, 1, s->fd >= 0 ? s->file_id : -1);
@@ -577,7 +583,7 @@ int store_close(struct store *s, int64_t now_ms)
 	if (s->db && s->fw && s->ru) {
 		rc = store_commit(s, now_ms);
 		if (s->fd >= 0) {
-			exec(s, "BEGIN");
+			exec(s, "BEGIN IMMEDIATE");
 			raw_index_update(s, true);
 			exec(s, "COMMIT");
 		}

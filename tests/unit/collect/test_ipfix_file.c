@@ -74,6 +74,16 @@ static struct flow_rec mk(int i)
 		     FF_BIT(FF_DST_MASK) | FF_BIT(FF_SRC_MAC) | FF_BIT(FF_SEQ);
 	if (i % 7 == 0)		/* a record without ports: absent stays absent */
 		r.present &= ~(FF_BIT(FF_SRC_PORT) | FF_BIT(FF_DST_PORT));
+	if (i % 4 == 1) {	/* only common fields: a compact template */
+		r.present &= ~(FF_BIT(FF_VLAN) | FF_BIT(FF_SRC_MAC) | FF_BIT(FF_SEQ) |
+			       FF_BIT(FF_FLOW_LABEL));
+		memset(r.src_mac, 0, sizeof(r.src_mac));
+		r.vlan = 0;
+		r.seq = 0;
+		r.flow_label = 0;
+		if (i % 8 == 5)	/* too big for the compact counters */
+			r.bytes = 5000000000ull + (uint64_t)i;
+	}
 	return r;
 }
 

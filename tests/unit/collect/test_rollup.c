@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "collect/rollup.h"
@@ -201,6 +202,62 @@ static void test_overflow(void **state)
 	rollup_free(ru);
 }
 
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int c;
+
+	if (x->dim != y->dim)
+		return x->dim - y->dim;
+	if (x->minute != y->minute)
+		return x->minute < y->minute ? -1 : 1;
+	if ((c = strcmp(x->exp, y->exp)))
+		return c;
+	return strcmp(x->key, y->key);
+}
+
+/* rollup_add_many (lookups overlapped, tables growing, keys running out)
+ * gives exactly the rows of rollup_add one record at a time. */
+static void test_many_same(void **state)
+{
+	static struct rows a, b;
+	uint32_t maxk[] = { 64, 100000 };
+	size_t k, i;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		struct rollup *r1 = rollup_new(maxk[k]), *r2 = rollup_new(maxk[k]);
+		static struct flow_rec recs[3000];
+		char src[32], exp[32];
+
+		a.n = b.n = 0;
+		for (i = 0; i < 3000; i++) {
+			snprintf(src, sizeof(src), "10.2.%zu.%zu", (i * 7) % 40, 1 + i % 150);
+			snprintf(exp, sizeof(exp), "192.0.2.%zu", 1 + (i / 10) % 3);
+			recs[i] = mk(exp, src, "203.0.113.7", (uint16_t)(i % 5 ? 443 : 53),
+				     1 + i % 1000, 1 + i % 7, 1 + (uint32_t)(i % 3),
+				     60000 + (int64_t)i * 50);
+		}
+		for (i = 0; i < 3000; i++)
+			rollup_add(r1, &recs[i]);
+		rollup_add_many(r2, recs, 1000);
+		rollup_add_many(r2, recs + 1000, 2000);
+		assert_int_equal(rollup_records(r1), rollup_records(r2));
+		assert_int_equal(rollup_overflow(r1), rollup_overflow(r2));
+		assert_int_equal(rollup_emit(r1, 10, collect_row, &a), 0);
+		assert_int_equal(rollup_emit(r2, 10, collect_row, &b), 0);
+		assert_int_equal(a.n, b.n);
+		qsort(a.r, a.n, sizeof(a.r[0]), row_cmp);
+		qsort(b.r, b.n, sizeof(b.r[0]), row_cmp);
+		for (i = 0; i < a.n; i++) {
+			assert_int_equal(row_cmp(&a.r[i], &b.r[i]), 0);
+			assert_memory_equal(&a.r[i].v, &b.r[i].v, sizeof(a.r[i].v));
+		}
+		rollup_free(r1);
+		rollup_free(r2);
+	}
+}
+
 static void test_dims(void **state)
 {
 	(void)state;
@@ -215,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_sums_and_scaling),
 		cmocka_unit_test(test_top_and_other),
 		cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_many_same),
 		cmocka_unit_test(test_dims),
 	};
 
