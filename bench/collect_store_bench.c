@@ -6,7 +6,8 @@
  * 60,000 source ports) to the rollups alone and to the whole store
  * (rollups + raw IPFIX/zstd files + SQLite commits every 2,000,000
  * records, i.e. every 2 s at 1M records/s) on one thread, and prints CPU
- * nanoseconds per record. Usage: collect_store_bench [RECORDS] [DIR]
+ * nanoseconds per record.
+ * Usage: collect_store_bench [RECORDS [DIR [ROLLUP_KEYS]]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,14 @@ int main(int argc, char **argv)
 
 	if (!recs)
 		return 1;
+	if (argc > 4 || (argc > 1 && (n == 0 || argv[1][0] == '-'))) {
+		fprintf(stderr, "usage: collect_store_bench [RECORDS [DIR [ROLLUP_KEYS]]]\n"
+			"  RECORDS      records to feed (default 3000000)\n"
+			"  DIR          where the store's files go (default /tmp)\n"
+			"  ROLLUP_KEYS  rollup keys per dimension (default 16384)\n");
+		free(recs);
+		return 2;
+	}
 	/* the rollups alone */
 	ru = rollup_new(argc > 3 ? (uint32_t)atoi(argv[3]) : 16384);
 	t0 = cpu_ns();

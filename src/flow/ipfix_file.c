@@ -348,9 +348,8 @@ static void addr_put(struct ipfix_fw *w, const struct ip_addr *a, bool six)
 	}
 }
 
-/* A record in template order (tmpl_build: common fields, then the
- * family-dependent ones), straight-line: this is the store's hot path. */
-static void rec_put(struct ipfix_fw *w, const struct flow_rec *r, bool flow6, bool exp6)
+/* The fields both the full and the compact templates start with. */
+static inline void rec_put_head(struct ipfix_fw *w, const struct flow_rec *r)
 {
 	put8(w, r->proto_version);
 	put64(w, r->present);
@@ -367,6 +366,13 @@ static void rec_put(struct ipfix_fw *w, const struct flow_rec *r, bool flow6, bo
 	put8(w, r->tos);
 	put32(w, r->in_if);
 	put32(w, r->out_if);
+}
+
+/* A record in template order (tmpl_build: common fields, then the
+ * family-dependent ones), straight-line: this is the store's hot path. */
+static void rec_put(struct ipfix_fw *w, const struct flow_rec *r, bool flow6, bool exp6)
+{
+	rec_put_head(w, r);
 	put64(w, r->bytes);
 	put64(w, r->packets);
 	put64(w, r->flows);
@@ -398,21 +404,7 @@ static void rec_put(struct ipfix_fw *w, const struct flow_rec *r, bool flow6, bo
 /* The same in a compact template (tmpl_build without fw_rare()). */
 static void rec_put_compact(struct ipfix_fw *w, const struct flow_rec *r, bool flow6, bool exp6)
 {
-	put8(w, r->proto_version);
-	put64(w, r->present);
-	put8(w, r->ip_version);
-	put64(w, (uint64_t)r->recv_ms);
-	put64(w, (uint64_t)r->time_start_ms);
-	put64(w, (uint64_t)r->time_end_ms);
-	put64(w, (uint64_t)r->export_ms);
-	put32(w, r->domain);
-	put16(w, r->src_port);
-	put16(w, r->dst_port);
-	put8(w, r->proto);
-	put8(w, r->tcp_flags);
-	put8(w, r->tos);
-	put32(w, r->in_if);
-	put32(w, r->out_if);
+	rec_put_head(w, r);
 	put32(w, (uint32_t)r->bytes);
 	put32(w, (uint32_t)r->packets);
 	put32(w, r->src_as);
