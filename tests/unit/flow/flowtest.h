@@ -9,6 +9,7 @@
 #ifndef WS_TEST_FLOWTEST_H
 #define WS_TEST_FLOWTEST_H
 
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -210,5 +211,33 @@ static inline uint64_t t_err_total(struct flow_decoder *d)
 		n += t.errors[i];
 	return n;
 }
+
+#ifdef assert_non_null	/* cmocka included first: the fixture tests share */
+/* A decoder whose records go to a t_sink, and a packet being built. */
+struct fx {
+	struct flow_decoder *d;
+	struct t_sink *s;
+	struct pb p;
+};
+
+static inline struct fx *fx_new(const struct flow_decoder_cfg *cfg)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->s = calloc(1, sizeof(*f->s));
+	assert_non_null(f->s);
+	f->d = flow_decoder_new(cfg, t_sink_fn, f->s);
+	assert_non_null(f->d);
+	return f;
+}
+
+static inline void fx_free(struct fx *f)
+{
+	flow_decoder_free(f->d);
+	free(f->s);
+	free(f);
+}
+#endif
 
 #endif

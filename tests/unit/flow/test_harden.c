@@ -15,31 +15,6 @@
 #define EXP "192.0.2.9"
 #define SECS 1700000000u
 
-struct fx {
-	struct flow_decoder *d;
-	struct t_sink *s;
-	struct pb p;
-};
-
-static struct fx *fx_new(const struct flow_decoder_cfg *cfg)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->s = calloc(1, sizeof(*f->s));
-	assert_non_null(f->s);
-	f->d = flow_decoder_new(cfg, t_sink_fn, f->s);
-	assert_non_null(f->d);
-	return f;
-}
-
-static void fx_free(struct fx *f)
-{
-	flow_decoder_free(f->d);
-	free(f->s);
-	free(f);
-}
-
 /* Send f->p as is (v9) or with its IPFIX length patched. */
 static enum flow_err fx_send(struct fx *f)
 {

@@ -13,31 +13,6 @@
 #define T0 (SECS * 1000LL)
 #define NTP_OFFSET 2208988800u
 
-struct fx {
-	struct flow_decoder *d;
-	struct t_sink *s;
-	struct pb p;
-};
-
-static struct fx *fx_new(const struct flow_decoder_cfg *cfg)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->s = calloc(1, sizeof(*f->s));
-	assert_non_null(f->s);
-	f->d = flow_decoder_new(cfg, t_sink_fn, f->s);
-	assert_non_null(f->d);
-	return f;
-}
-
-static void fx_free(struct fx *f)
-{
-	flow_decoder_free(f->d);
-	free(f->s);
-	free(f);
-}
-
 static enum flow_err fx_send(struct fx *f, int64_t recv_ms)
 {
 	pb_ipfix_end(&f->p);

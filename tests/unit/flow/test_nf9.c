@@ -14,31 +14,6 @@
 #define UPTIME 100000u
 #define T0 (SECS * 1000LL)
 
-struct fx {
-	struct flow_decoder *d;
-	struct t_sink *s;
-	struct pb p;
-};
-
-static struct fx *fx_new(const struct flow_decoder_cfg *cfg)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->s = calloc(1, sizeof(*f->s));
-	assert_non_null(f->s);
-	f->d = flow_decoder_new(cfg, t_sink_fn, f->s);
-	assert_non_null(f->d);
-	return f;
-}
-
-static void fx_free(struct fx *f)
-{
-	flow_decoder_free(f->d);
-	free(f->s);
-	free(f);
-}
-
 /* The basic template: 13 fields, 38 bytes per record. */
 static void basic_template_rec(struct pb *p, unsigned id)
 {
