@@ -625,6 +625,12 @@ int dr_parse_rule_json(struct dr_snap *s, const char *buf, size_t len, int famil
 				r = err_set(err, errlen, "%s: rule %u: bad 'goto'", what, rl.priority);
 				break;
 			}
+			if (x <= rl.priority) {	/* the kernel refuses these: a loop */
+				r = err_set(err, errlen, "%s: rule %u: 'goto' %lld does not point "
+					    "after the rule's own priority", what, rl.priority,
+					    (long long)x);
+				break;
+			}
 			rl.action = FR_ACT_GOTO;
 			rl.goto_target = (uint32_t)x;
 		} else if (action) {
