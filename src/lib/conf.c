@@ -10,7 +10,6 @@
 #include "lib/conf.h"
 
 #define CONF_MAX_FILE (1u << 20)
-#define CONF_MAX_LINE 4096
 
 int conf_parse_duration(const char *s, uint64_t *ms, char *err, size_t errlen)
 {
@@ -281,30 +280,34 @@ int conf_parse_text(const struct conf_table *t, size_t nt, const char *text,
 {
 	const struct conf_opt *seen[256];
 	size_t nseen = 0, lineno = 0;
-	const char *p = text;
-	char line[CONF_MAX_LINE], m[512];
+	char *copy, *line, *p, m[512];
+	int rc = -1;
 
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+	/* Lines are split in place in a private copy, so a line is as long as
+	 * it needs to be: a value at its option's maximum still parses when
+	 * conf_print() has quoted and escaped it. */
+	copy = strdup(text);
+	if (!copy) {
+		snprintf(err, errlen, "%s: out of memory", origin);
+		return -1;
+	}
+	for (p = copy; *p; ) {
+		char *nl = strchr(p, '\n');
 		char *name, *val, *q;
 		const struct conf_opt *o;
 		void *base;
-		size_t k;
+		size_t k, len;
 
 		lineno++;
-		if (len >= sizeof(line)) {
-			snprintf(err, errlen, "%s:%zu: line too long", origin, lineno);
-			return -1;
-		}
-		memcpy(line, p, len);
+		line = p;
+		len = nl ? (size_t)(nl - p) : strlen(p);
+		p += len + (nl ? 1 : 0);
 		line[len] = 0;
 		if (len && line[len - 1] == '\r')
 			line[len - 1] = 0;
-		p += len + (nl ? 1 : 0);
 		if (split(line, &name, &val, m, sizeof(m)) < 0) {
 			snprintf(err, errlen, "%s:%zu: %s", origin, lineno, m);
-			return -1;
+			goto out;
 		}
 		if (!*name)
 			continue;
@@ -312,24 +315,24 @@ int conf_parse_text(const struct conf_table *t, size_t nt, const char *text,
 		if (!o) {
 			snprintf(err, errlen, "%s:%zu: unknown option '%s' (see 'wanscope run --help')",
 				 origin, lineno, name);
-			return -1;
+			goto out;
 		}
 		if (!val || !*val) {	/* "" is no value either */
 			snprintf(err, errlen, "%s:%zu: %s: missing value", origin, lineno, name);
-			return -1;
+			goto out;
 		}
 		for (q = val; *q && (unsigned char)*q >= 0x20 && *q != 0x7f; q++)
 			;
 		if (*q) {
 			snprintf(err, errlen, "%s:%zu: %s: control character 0x%02x in the value",
 				 origin, lineno, name, (unsigned char)*q);
-			return -1;
+			goto out;
 		}
 		for (k = 0; k < nseen && seen[k] != o; k++)
 			;
 		if (k < nseen && !(o->flags & CONF_REPEAT)) {
 			snprintf(err, errlen, "%s:%zu: %s given twice", origin, lineno, name);
-			return -1;
+			goto out;
 		}
 		if (k == nseen) {
 			if (nseen < sizeof(seen) / sizeof(seen[0]))
@@ -339,10 +342,13 @@ int conf_parse_text(const struct conf_table *t, size_t nt, const char *text,
 		}
 		if (set(o, base, val, m, sizeof(m)) < 0) {
 			snprintf(err, errlen, "%s:%zu: %s", origin, lineno, m);
-			return -1;
+			goto out;
 		}
 	}
-	return 0;
+	rc = 0;
+out:
+	free(copy);
+	return rc;
 }
 
 int conf_parse_file(const struct conf_table *t, size_t nt, const char *path,

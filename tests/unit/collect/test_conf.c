@@ -110,6 +110,37 @@ static void test_round_trip(void **state)
 	free(p2);
 }
 
+/* The longest value an option takes, made of characters the printer must
+ * escape, prints as a line twice its length and still parses back. */
+static void test_long_escaped(void **state)
+{
+	static struct cfgs a, b;
+	static char text[4100];
+	char err[256], *p1, *p2;
+	size_t i, n;
+
+	(void)state;
+	n = (size_t)snprintf(text, sizeof(text), "collect.db ");
+	for (i = 0; i < 4000; i++)
+		text[n++] = i % 2 ? '"' : '\\';
+	text[n++] = '\n';
+	text[n] = 0;
+	init(&a);
+	if (conf_parse_text(a.t, 2, text, "a", err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(strlen(a.c.db), 4000);
+	p1 = print(&a);
+	assert_true(strlen(p1) > 8000);
+	init(&b);
+	if (conf_parse_text(b.t, 2, p1, "b", err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(a.c.db, b.c.db);
+	p2 = print(&b);
+	assert_string_equal(p1, p2);
+	free(p1);
+	free(p2);
+}
+
 static void bad(const char *text, const char *want)
 {
 	static struct cfgs s;
@@ -145,6 +176,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_long_escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
