@@ -11,6 +11,9 @@
 #     routes move to the remaining tunnel and back (ip -j route), alerts run
 #  4. forged and replayed (stale) replies are counted and ignored
 #  5. on exit the routes are back at their configured metrics
+# Throughout, the steered routes carry protocol 245: a stale one of ours
+# from an earlier run is removed at start, another owner's (246, the
+# doctor's) is never touched.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 WANSCOPE=${WANSCOPE:-$top/build/wanscope}
@@ -130,6 +133,8 @@ tunnel b2-tn
   route 10.20.2.0/24 metric 100
 CONF
 "$WANSCOPE" probe --config "$WORK/hub.conf" -n >/dev/null || fail "config check"
+hx ip route add blackhole 10.20.1.0/24 metric 777 proto 246
+hx ip route add 10.20.1.0/24 dev tnb1 metric 888 proto 245
 ip netns exec "$H" "$WANSCOPE" probe --config "$WORK/hub.conf" >"$WORK/prober.log" 2>&1 &
 PROBER=$!
 
@@ -158,6 +163,13 @@ sleep 1
 for t in b1-vx b1-tn b2-vx b2-tn; do [ "$(state $t)" = healthy ] || fail "$t not healthy at start"; done
 [ "$(nexthops_at 10.20.1.0/24 100)" = "tnb1,vxb1" ] || fail "no ECMP at start: $(hx ip route show 10.20.1.0/24)"
 hx ip route show 10.20.1.0/24
+routes_at() { # prefix metric [ip route selectors...]
+	local p=$1 m=$2; shift 2
+	hx ip -j route show "$p" "$@" | jq --argjson m "$m" '[.[] | select(.metric == $m)] | length'
+}
+[ "$(routes_at 10.20.1.0/24 100 proto 245)" = 1 ] || fail "steered route without protocol 245"
+[ "$(routes_at 10.20.1.0/24 888)" = 0 ] || fail "our stale route (protocol 245, metric 888) left"
+[ "$(routes_at 10.20.1.0/24 777 proto 246)" = 1 ] || fail "a route of protocol 246 was touched"
 
 b1x nft add table inet loss
 b1x nft add chain inet loss c '{ type filter hook forward priority 0; }'
@@ -170,6 +182,7 @@ hx ip route show 10.20.1.0/24
 b1x nft add rule inet loss c iifname vx0 drop	# the tunnel is dead
 wait_state b1-vx down 10
 [ "$(metric_via 10.20.1.0/24 vxb1)" = 1000100 ] || fail "down route metric: $(hx ip route show 10.20.1.0/24)"
+[ "$(routes_at 10.20.1.0/24 1000100 proto 245)" = 1 ] || fail "penalised route without protocol 245"
 [ "$(nexthops_at 10.20.1.0/24 100)" = "tnb1" ] || fail "traffic not on the remaining tunnel"
 hx ip route show 10.20.1.0/24
 [ "$(state b1-tn)" = healthy ] && [ "$(state b2-vx)" = healthy ] || fail "other tunnels disturbed"
@@ -204,6 +217,8 @@ b1x nft add chain inet loss c '{ type filter hook forward priority 0; }'
 b1x nft add rule inet loss c iifname vx0 drop
 wait_state b1-vx down 10
 kill "$PROBER"; wait "$PROBER"; PROBER=
+[ "$(routes_at 10.20.1.0/24 777 proto 246)" = 1 ] || fail "the prober removed a route of protocol 246"
+hx ip route del blackhole 10.20.1.0/24 metric 777 proto 246
 [ "$(nexthops_at 10.20.1.0/24 100)" = "tnb1,vxb1" ] || fail "routes not restored on exit: $(hx ip route show 10.20.1.0/24)"
 [ "$(hx ip -j route show 10.20.1.0/24 | jq length)" = 1 ] || fail "penalised route left behind"
 echo "PASS"
