@@ -61,8 +61,12 @@ for n in 1 2; do
 		--count 3 --interval 0.1 >/dev/null || fail "unidirectional probe b$n"
 	bx $n "$WANSCOPE" branch-check --tunnel vx0 --hub-prefix 10.255.0.1/32 >"$WORK/o" ||
 		fail "branch-check b$n vx0: $(cat "$WORK/o")"
+	grep -q "leaves through vx0 (table 101)" "$WORK/o" ||
+		fail "branch-check b$n vx0 does not name table 101: $(cat "$WORK/o")"
 	bx $n "$WANSCOPE" branch-check --type request --tunnel tn0 --target 10.99.0.1 \
 		--hub-prefix 10.255.0.2/32 >"$WORK/o" || fail "branch-check request b$n tn0: $(cat "$WORK/o")"
+	grep -q "leaves through tn0 (table 102)" "$WORK/o" ||
+		fail "branch-check request b$n tn0 does not name table 102: $(cat "$WORK/o")"
 done
 # IPv6: ICMPv6 echo through the tun tunnel (request) and outside it
 hx ip -6 addr add fd00:201::/127 dev tnb1 nodad
