@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "flow/flow.h"
 #include "lib/addr.h"
 #include "lib/conf.h"
 
@@ -48,6 +49,9 @@ struct collect_cfg {
 	uint32_t zstd_level;
 	uint32_t sampling_override;	/* 0 = as exported */
 	uint32_t default_sampling;	/* when the exporter names no rate */
+	/* per-exporter rates, both kinds (see struct flow_sampling_rule) */
+	struct flow_sampling_rule sampling_rules[FLOW_MAX_SAMPLING_RULES];
+	unsigned nsampling_rules;
 	bool raw;			/* store raw records (else rollups only) */
 };
 

