@@ -117,6 +117,10 @@ int nfenc_init(struct nfenc *e, const struct nfenc_cfg *cfg, fenc_out_fn out, vo
 	e->cfg = *cfg;
 	if (e->cfg.template_refresh_ms == 0)
 		e->cfg.template_refresh_ms = 30000;
+	/* v9 has whole seconds of UTC time and ms of uptime: a boot time on
+	 * a whole second, with the header's uptime taken at the same whole
+	 * second, lets a collector recover flow times to the millisecond. */
+	e->cfg.boot_ms -= ((e->cfg.boot_ms % 1000) + 1000) % 1000;
 	e->out = out;
 	e->arg = arg;
 	e->next_template_ms = INT64_MIN;
@@ -195,7 +199,7 @@ void nfenc_flush(struct nfenc *e)
 	} else {
 		set16(e, 0, 9);
 		set16(e, 2, (uint16_t)e->msg_count);
-		set32(e, 4, (uint32_t)(now - e->cfg.boot_ms));
+		set32(e, 4, (uint32_t)((int64_t)secs * 1000 - e->cfg.boot_ms));
 		set32(e, 8, secs);
 		set32(e, 12, e->seq);
 		set32(e, 16, e->cfg.domain);
