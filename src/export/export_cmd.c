@@ -460,6 +460,28 @@ static void drain(struct exporter *x, unsigned i)
 		log_warnx("export: %s: %s", x->ifs[i].name, pcap_geterr(x->ifs[i].pcap));
 }
 
+/*
+ * The ring hands over a block of packets when it fills or its timeout
+ * (100 ms) passes: at exit, keep reading for a little longer than that so
+ * the packets of the last, partly filled block are counted too.
+ */
+static void final_drain(struct exporter *x, struct evloop *l)
+{
+	struct epoll_event evs[EXP_MAX_IFS + 2];
+	uint64_t end = time_mono_ms() + 250, now;
+	unsigned i;
+	int n, k;
+
+	while ((now = time_mono_ms()) < end) {
+		n = ev_wait(l, evs, (int)(sizeof(evs) / sizeof(evs[0])), (int)(end - now));
+		for (k = 0; k < n; k++)
+			if (ev_ref_type(evs[k].data.u64) == REF_PCAP)
+				drain(x, ev_ref_idx(evs[k].data.u64));
+	}
+	for (i = 0; i < x->nifs; i++)
+		drain(x, i);
+}
+
 static int live(struct exp_run *r)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, 0 };
@@ -523,8 +545,7 @@ static int live(struct exp_run *r)
 			}
 		}
 	}
-	for (i = 0; i < x->nifs; i++)
-		drain(x, i);
+	final_drain(x, &l);
 	update_drops(x);
 	exp_finish(x, time_real_ms());
 	ret = 0;
