@@ -68,7 +68,7 @@ capture() {
 	ip netns exec "$ns" tcpdump -i "$ifc" --immediate-mode -U -B 8192 -s 0 -w "$f" "$@" 2>"$f.log" &
 	PIDS+=($!)
 	CAP_PIDS+=($!)
-	wait_for 10 grep -q "listening on" "$f.log" || die "tcpdump on $ifc did not start"
+	wait_for 10 grep -qs "listening on" "$f.log" || die "tcpdump on $ifc did not start"
 }
 # stop_captures: SIGINT every tcpdump so each writes out its file.
 stop_captures() {
@@ -86,7 +86,7 @@ export_start() {
 	ip netns exec "$NSA" "$WANSCOPE" export "$@" >"$log.out" 2>"$log" &
 	EXP_PID=$!
 	PIDS+=("$EXP_PID")
-	wait_for 10 grep -q "capturing on" "$log" || die "exporter did not start: $(cat "$log")"
+	wait_for 10 grep -qs "capturing on" "$log" || die "exporter did not start: $(cat "$log")"
 }
 # export_stop LOG: SIGTERM (flushes the cache), expect exit 0.
 export_stop() {
@@ -107,5 +107,5 @@ traffic() {
 	ina ping -q -6 -c 3 -s 500 -i 0.2 fd77::2 >/dev/null || die "ping v6"
 	ina python3 "$here/export_traffic.py" client 10.77.0.2 5001 "$TCP_BYTES" || die "tcp client"
 	ina python3 "$here/export_traffic.py" udp 10.77.0.2 5002 10 300 || die "udp"
-	wait_for 10 grep -q "^got $TCP_BYTES\$" "$T/server.txt" || die "server got $(cat "$T/server.txt")"
+	wait_for 10 grep -qs "^got $TCP_BYTES\$" "$T/server.txt" || die "server got $(cat "$T/server.txt")"
 }

@@ -31,7 +31,10 @@ fail = False
 def check(what, a, b):
     global fail
     ok = a == b
-    print('%-60s %s %s %s' % (what, a, '==' if ok else '!=', b))
+    sa, sb = str(a), str(b)
+    if ok and len(sa) > 40:
+        sa = sb = '(%d items)' % len(a) if isinstance(a, list) else sa[:40] + '...'
+    print('%-60s %s %s %s' % (what, sa, '==' if ok else '!=', sb))
     if not ok:
         fail = True
 
@@ -223,9 +226,22 @@ def sflow(a):
             check('1-in-%d: sampled between packets/(3N) and 3*packets/N' % a.rate,
                   st['packets'] / (3 * a.rate) <= st['sampled'] <= 3 * st['packets'] / a.rate,
                   True)
+    if a.traffic and a.rate == 1:
+        t = truth(a.traffic)
+        for proto in sorted({k[0] for k in t}):
+            mine = [r for r in fl if r.get('proto') == proto and
+                    keep(r.get('src', ''), r.get('dst', ''), proto, r.get('icmp_type', 0))]
+            check('proto %d: samples vs packets in the traffic capture' % proto,
+                  len(mine), t[(proto, 'packets')])
+            check('proto %d: frame length - 18 (Ethernet, FCS) vs IP bytes' % proto,
+                  sum(r['bytes'] - 18 for r in mine), t[(proto, 'bytes')])
     if a.counters_min:
         check('counter samples >= %d' % a.counters_min, len(ct) >= a.counters_min, True)
-        check('counter in_octets > 0', all(c.get('in_octets', 0) > 0 for c in ct), True)
+        octs = [c.get('in_octets', 0) for c in ct]
+        check('counter in_octets never decrease, last > 0',
+              octs == sorted(octs) and octs[-1] > 0, True)
+        check('counter if_index is the interface', sorted({c['if_index'] for c in ct}),
+              [a.ifindex])
 
 
 def main():
@@ -242,6 +258,7 @@ def main():
     ap.add_argument('--tcp-bytes', type=int)
     ap.add_argument('--rate', type=int, default=1)
     ap.add_argument('--counters-min', type=int, default=0)
+    ap.add_argument('--ifindex', type=int, default=0)
     ap.add_argument('--wanscope', required=True)
     a = ap.parse_args()
     flows(a) if a.mode == 'flows' else sflow(a)
