@@ -13,6 +13,12 @@
 # neighbour discovery) must add up to tshark's per-packet sums of the
 # traffic capture (IP total length), per IP protocol.
 #
+#   export_verify.py offline --input IN.pcap --export X.pcap --port P
+#       --proto ipfix|nf9 [--softflowd S.pcap --sfport P2] [--stats S] [--evicted]
+# Per 5-tuple (ICMP: addresses and protocol) packets and bytes exported
+# from a capture must equal tshark's per-packet sums of it, and what
+# softflowd -r exported from the same capture.
+#
 #   export_verify.py sflow --export X.pcap --port P --rate N [--stats S]
 #       [--traffic T.pcap]
 # Counts flow and counter samples with our decoder and with tshark, and
@@ -244,9 +250,83 @@ def sflow(a):
               [a.ifindex])
 
 
+def keyed_truth(pcap):
+    """Per (src, dst, proto, sport, dport): packets and IP bytes."""
+    t = collections.Counter()
+    fields = ['ip.src', 'ip.dst', 'ip.proto', 'ip.len', 'ipv6.src', 'ipv6.dst',
+              'ipv6.nxt', 'ipv6.plen', 'tcp.srcport', 'tcp.dstport', 'udp.srcport',
+              'udp.dstport']
+    cmd = ['-r', pcap, '-T', 'fields', '-E', 'occurrence=f']
+    for f in fields:
+        cmd += ['-e', f]
+    for line in tshark(cmd):
+        v = line.split('\t')
+        if v[0]:
+            src, dst, proto, ln = v[0], v[1], first(v[2]), first(v[3])
+        elif v[4]:
+            src, dst, proto, ln = v[4], v[5], first(v[6]), first(v[7]) + 40
+        else:
+            continue
+        sp = first(v[8]) or first(v[10])
+        dp = first(v[9]) or first(v[11])
+        k = (src, dst, proto) + ((sp, dp) if proto in (6, 17) else ())
+        t[k + ('packets',)] += 1
+        t[k + ('bytes',)] += ln
+    return t
+
+
+def keyed(recs):
+    t = collections.Counter()
+    for r in recs:
+        if r.get('type') != 'flow':
+            continue
+        proto = r.get('proto', 0)
+        k = (r['src'], r['dst'], proto) + \
+            ((r.get('src_port', 0), r.get('dst_port', 0)) if proto in (6, 17) else ())
+        t[k + ('packets',)] += r['packets']
+        t[k + ('bytes',)] += r['bytes']
+    return t
+
+
+def offline(a):
+    truth_k = keyed_truth(a.input)
+    mine = decode(a.wanscope, a.export, a.port, a.proto)
+    mine_k = keyed(mine)
+    tot = lambda t, w: sum(v for k, v in t.items() if k[-1] == w)
+    print('input: %d flows (5-tuples), %d packets' % (len(truth_k) // 2,
+                                                     tot(truth_k, 'packets')))
+    for w in ('packets', 'bytes'):
+        check('%s: wanscope export vs tshark sums of the input' % w, tot(mine_k, w),
+              tot(truth_k, w))
+    check('per 5-tuple packets and bytes: wanscope export vs tshark',
+          sorted(mine_k.items()) == sorted(truth_k.items()), True)
+    n, p, b = cflow_totals(a.export, a.port, a.proto)
+    check('packets: tshark cflow vs wanscope decode', p, tot(mine_k, 'packets'))
+    check('bytes: tshark cflow vs wanscope decode', b, tot(mine_k, 'bytes'))
+    if a.softflowd:
+        sf = keyed(decode(a.wanscope, a.softflowd, a.sfport, 'nf9'))
+        for w in ('packets', 'bytes'):
+            check('%s: softflowd -r vs wanscope export -r' % w, tot(sf, w), tot(mine_k, w))
+        check('per 5-tuple packets and bytes: softflowd vs wanscope export',
+              sorted(sf.items()) == sorted(mine_k.items()), True)
+    if a.stats:
+        st = json.load(open(a.stats))
+        check('records: exporter stats vs decoded', st['export_records'],
+              sum(1 for r in mine if r['type'] == 'flow'))
+        if a.evicted:
+            check('full cache evicted flows (stats)', st['evicted'] > 0, True)
+            check('evicted records carry flowEndReason 5',
+                  sum(1 for r in mine if r.get('end_reason') == 5) == st['evicted']
+                  if a.proto == 'ipfix' else True, True)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('mode', choices=['flows', 'sflow'])
+    ap.add_argument('mode', choices=['flows', 'sflow', 'offline'])
+    ap.add_argument('--input')
+    ap.add_argument('--softflowd')
+    ap.add_argument('--sfport', type=int)
+    ap.add_argument('--evicted', action='store_true')
     ap.add_argument('--export', required=True)
     ap.add_argument('--port', type=int, required=True)
     ap.add_argument('--port2', type=int)
@@ -261,7 +341,7 @@ def main():
     ap.add_argument('--ifindex', type=int, default=0)
     ap.add_argument('--wanscope', required=True)
     a = ap.parse_args()
-    flows(a) if a.mode == 'flows' else sflow(a)
+    {'flows': flows, 'sflow': sflow, 'offline': offline}[a.mode](a)
     sys.exit(1 if fail else 0)
 
 
