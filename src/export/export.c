@@ -111,7 +111,8 @@ int exp_start(struct exporter *x, int64_t now_ms)
 			.sub_agent = x->cfg.domain,
 		};
 
-		if (sfenc_init(&x->sf, &sc, send_dgram, x) < 0) {
+		if (sfenc_init(&x->sf, &sc, x->tap ? x->tap : send_dgram,
+			       x->tap ? x->tap_arg : x) < 0) {
 			log_warnx("export: sFlow agent address or mtu unusable");
 			return -1;
 		}
@@ -129,7 +130,8 @@ int exp_start(struct exporter *x, int64_t now_ms)
 
 		if (getrandom(fc.hash_key, sizeof(fc.hash_key), 0) < 0)
 			memcpy(fc.hash_key, &x->rng, sizeof(x->rng));
-		if (nfenc_init(&x->nf, &nc, send_dgram, x) < 0) {
+		if (nfenc_init(&x->nf, &nc, x->tap ? x->tap : send_dgram,
+			       x->tap ? x->tap_arg : x) < 0) {
 			log_warnx("export: encoder: mtu %zu unusable", x->cfg.mtu);
 			return -1;
 		}

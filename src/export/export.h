@@ -79,6 +79,8 @@ struct exporter {
 	int64_t last_tick_ms;
 	int64_t next_counters_ms;
 	bool started;
+	fenc_out_fn tap;		/* tests: datagrams go here, not to sockets */
+	void *tap_arg;
 	struct exp_stats st;
 };
 
