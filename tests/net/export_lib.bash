@@ -97,7 +97,7 @@ export_stop() {
 }
 
 # Known traffic from A to B: pings (v4 and v6), a TCP transfer of
-# TCP_BYTES, UDP datagrams to a closed port.
+# TCP_BYTES, UDP datagrams to a closed port, VLAN-tagged UDP frames.
 TCP_BYTES=300000
 traffic() {
 	ip netns exec "$NSB" python3 "$here/export_traffic.py" server 10.77.0.2 5001 "$T/server.txt" &
@@ -105,6 +105,9 @@ traffic() {
 	wait_for 10 test -s "$T/server.txt" || die "TCP server did not start"
 	ina ping -q -c 5 -s 1000 -i 0.2 10.77.0.2 >/dev/null || die "ping v4"
 	ina ping -q -6 -c 3 -s 500 -i 0.2 fd77::2 >/dev/null || die "ping v6"
+	# 802.1Q frames (VLAN 10, 10.78.0.1 -> .2, UDP, IP length 228) written
+	# to the veth through a packet socket: no 8021q module needed
+	ina python3 "$here/export_traffic.py" vlan "$VA" 10 4 200 || die "vlan frames"
 	ina python3 "$here/export_traffic.py" client 10.77.0.2 5001 "$TCP_BYTES" || die "tcp client"
 	ina python3 "$here/export_traffic.py" udp 10.77.0.2 5002 10 300 || die "udp"
 	wait_for 10 grep -qs "^got $TCP_BYTES\$" "$T/server.txt" || die "server got $(cat "$T/server.txt")"

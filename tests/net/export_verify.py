@@ -30,7 +30,8 @@ import json
 import subprocess
 import sys
 
-NETS = [ipaddress.ip_network('10.77.0.0/24'), ipaddress.ip_network('fd77::/64')]
+NETS = [ipaddress.ip_network('10.77.0.0/24'), ipaddress.ip_network('fd77::/64'),
+        ipaddress.ip_network('10.78.0.0/24')]
 fail = False
 
 
@@ -183,14 +184,22 @@ def flows(a):
         req = [r for r in recs4 if r.get('proto') == 1 and r.get('icmp_type') == 8]
         rep = [r for r in recs4 if r.get('proto') == 1 and r.get('icmp_type') == 0]
         req6 = [r for r in recs4 if r.get('proto') == 58 and r.get('icmp_type') == 128]
-        check('ICMP echo request packets (ping -c 5)', sum(r['packets'] for r in req), 5)
-        check('ICMP echo request bytes (5 x 1028)', sum(r['bytes'] for r in req), 5140)
-        check('ICMP echo reply bytes (5 x 1028)', sum(r['bytes'] for r in rep), 5140)
+        req5 = [r for r in req if r.get('dst') == '10.77.0.2']
+        check('ICMP echo request packets (ping -c 5)', sum(r['packets'] for r in req5), 5)
+        check('ICMP echo request bytes (5 x 1028)', sum(r['bytes'] for r in req5), 5140)
+        check('ICMP echo reply bytes (5 x 1028)',
+              sum(r['bytes'] for r in rep if r.get('src') == '10.77.0.2'), 5140)
         check('ICMP echo request direction egress',
               sorted({r.get('direction') for r in req}), [1])
         check('ICMP echo reply direction ingress',
               sorted({r.get('direction') for r in rep}), [0])
         check('ICMPv6 echo request bytes (3 x 548)', sum(r['bytes'] for r in req6), 1644)
+        vl = [r for r in recs4 if r.get('dst') == '10.78.0.2']
+        check('VLAN 10 frames: vlan field', sorted({r.get('vlan') for r in vl}), [10])
+        check('VLAN 10 frames: packets, bytes (4 x 228)',
+              (sum(r['packets'] for r in vl), sum(r['bytes'] for r in vl)), (4, 912))
+        check('untagged echo requests: vlan 0',
+              sorted({r.get('vlan') for r in req if r.get('dst') == '10.77.0.2'}), [0])
 
 
 def sflow(a):
@@ -240,7 +249,7 @@ def sflow(a):
             check('proto %d: samples vs packets in the traffic capture' % proto,
                   len(mine), t[(proto, 'packets')])
             check('proto %d: frame length - 18 (Ethernet, FCS) vs IP bytes' % proto,
-                  sum(r['bytes'] - 18 for r in mine), t[(proto, 'bytes')])
+                  sum(r['bytes'] - 18 - (4 if r.get('vlan') else 0) for r in mine), t[(proto, 'bytes')])
     if a.counters_min:
         check('counter samples >= %d' % a.counters_min, len(ct) >= a.counters_min, True)
         octs = [c.get('in_octets', 0) for c in ct]
