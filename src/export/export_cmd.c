@@ -11,8 +11,11 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <grp.h>
 #include <pcap/pcap.h>
+#include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +33,7 @@
 
 enum { REF_PCAP = 1, REF_TIMER, REF_SIGNAL };
 enum { OPT_MAX_FLOWS = 256, OPT_DOMAIN, OPT_TREFRESH, OPT_CTR, OPT_MTU, OPT_AGENT,
-       OPT_SEED, OPT_SNAPLEN, OPT_ACTIVE, OPT_IDLE };
+       OPT_SEED, OPT_SNAPLEN, OPT_ACTIVE, OPT_IDLE, OPT_USER };
 
 static void usage(FILE *f)
 {
@@ -89,6 +92,9 @@ static void usage(FILE *f)
 "                       toward the first collector)\n"
 "      --snaplen BYTES  bytes captured per packet (default 256)\n"
 "      --seed N         sampling random seed (default: random)\n"
+"      --user USER      once the capture and sockets are open, run as USER\n"
+"                       with no privileges when started as root (default\n"
+"                       nobody; - keeps root)\n"
 "      --stats          print statistics as one JSON line on standard output\n"
 "                       at exit instead of the summary on standard error\n"
 "  -q, --quiet          no summary line on standard error at exit\n"
@@ -102,8 +108,8 @@ static void usage(FILE *f)
 "\n"
 "Exit status:\n"
 "  0  stopped by SIGINT/SIGTERM, or --read reached the end of FILE\n"
-"  1  an interface, capture file or collector could not be opened, or\n"
-"     capture failed\n"
+"  1  an interface, capture file or collector could not be opened, the\n"
+"     --user could not be switched to, or capture failed\n"
 "  2  usage error\n"
 "\n"
 "Examples:\n"
@@ -116,6 +122,7 @@ static void usage(FILE *f)
 struct exp_run {
 	struct exporter x;
 	const char *read_file;
+	const char *user;
 	const char *ifnames[EXP_MAX_IFS];
 	unsigned nifnames;
 	bool json_stats, quiet;
@@ -153,6 +160,7 @@ static int parse_args(struct exp_run *r, int argc, char **argv)
 		{ "agent-address", required_argument, NULL, OPT_AGENT },
 		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "user", required_argument, NULL, OPT_USER },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -174,6 +182,7 @@ static int parse_args(struct exp_run *r, int argc, char **argv)
 	cfg->counter_interval_ms = 20000;
 	cfg->mtu = FENC_MTU_DEFAULT;
 	cfg->snaplen = 256;
+	r->user = "nobody";
 	while ((o = getopt_long(argc, argv, "i:r:c:P:s:qh", lopts, NULL)) != -1) {
 		switch (o) {
 		case 'i':
@@ -266,6 +275,9 @@ static int parse_args(struct exp_run *r, int argc, char **argv)
 				return -1;
 			cfg->seed = u;
 			break;
+		case OPT_USER:
+			r->user = optarg;
+			break;
 		case 'S':
 			r->json_stats = true;
 			break;
@@ -315,6 +327,31 @@ static void on_pkt(u_char *arg, const struct pcap_pkthdr *h, const u_char *p)
 	exp_packet(a->x, a->ifp, p, h->caplen, h->len, ts);
 }
 
+/*
+ * Everything privileged (capture rings, sockets) is open: as root, become
+ * @r->user with no supplementary groups and no way back. Packets are
+ * parsed only after this. Return: 0, or -1 (message printed).
+ */
+static int drop_privs(const struct exp_run *r)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0 || strcmp(r->user, "-") == 0)
+		return 0;
+	pw = getpwnam(r->user);
+	if (!pw) {
+		fprintf(stderr, "wanscope export: --user %s: no such user\n", r->user);
+		return -1;
+	}
+	if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		fprintf(stderr, "wanscope export: --user %s: %s\n", r->user, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int read_file(struct exp_run *r)
 {
 	char err[PCAP_ERRBUF_SIZE];
@@ -341,6 +378,10 @@ static int read_file(struct exp_run *r)
 		fprintf(stderr, "wanscope export: --read %s: %s\n", r->read_file, err);
 		if (f != stdin)
 			fclose(f);
+		return -1;
+	}
+	if (drop_privs(r) < 0) {
+		pcap_close(pc);
 		return -1;
 	}
 	memset(ifp, 0, sizeof(*ifp));
@@ -526,7 +567,7 @@ static int live(struct exp_run *r)
 			log_warnx("export: %s: cannot poll its capture", x->ifs[i].name);
 			goto out;
 		}
-	if (exp_start(x, time_real_ms()) < 0)
+	if (drop_privs(r) < 0 || exp_start(x, time_real_ms()) < 0)
 		goto out;
 	if (x->cfg.proto == FLOW_PROTO_SFLOW5)
 		exp_tick(x, time_real_ms());	/* first counters at start */

@@ -6,7 +6,8 @@
 # transfer, UDP) crosses the veth. Checks: our decoder, tshark and nfdump
 # agree on every record, both collectors got the same stream, and the
 # records of the test traffic add up exactly to tshark's per-packet sums
-# of a capture of the same interface; exit 0 on SIGTERM.
+# of a capture of the same interface; it runs as nobody once capturing;
+# exit 0 on SIGTERM.
 . "$(dirname "$0")/export_lib.bash"
 need tcpdump tshark nfcapd nfdump python3 ping
 topo
@@ -23,6 +24,9 @@ for proto in ${PROTOS:-ipfix v9}; do
 	capture "$NSA" "$VA" "$d/traffic.pcap"
 	export_start "$d/export.log" -i "$VA" -P "$proto" --stats \
 		-c "udp://127.0.0.1:$port" -c "udp://[::1]:$((port + 1))"
+	uid=$(awk '/^Uid:/ {print $3}' /proc/"$EXP_PID"/status)
+	echo "exporter runs as uid $uid (effective)"
+	[ "$uid" = "$(id -u nobody)" ] || die "exporter kept uid $uid, expected nobody"
 	traffic
 	export_stop "$d/export.log"
 	stop_captures
