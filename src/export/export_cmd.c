@@ -135,7 +135,8 @@ static int parse_secs(const char *opt, const char *s, uint32_t min_ms, uint32_t 
 	if (opt_duration_ms(opt, s, &ms) < 0)
 		return -1;
 	if (ms < min_ms || ms > UINT32_MAX) {
-		fprintf(stderr, "wanscope export: %s: '%s' is out of range\n", opt, s);
+		fprintf(stderr, "wanscope: export: %s: '%s' is out of range (%u ms to 49 days)\n",
+			opt, s, min_ms);
 		return -1;
 	}
 	*out = (uint32_t)ms;
@@ -187,12 +188,12 @@ static int parse_args(struct exp_run *r, int argc, char **argv)
 		switch (o) {
 		case 'i':
 			if (r->nifnames == EXP_MAX_IFS) {
-				fprintf(stderr, "wanscope export: --interface: at most %d\n",
+				fprintf(stderr, "wanscope: export: --interface: at most %d\n",
 					EXP_MAX_IFS);
 				return -1;
 			}
 			if (strlen(optarg) >= IF_NAMESIZE || !*optarg) {
-				fprintf(stderr, "wanscope export: --interface: '%s' is not an "
+				fprintf(stderr, "wanscope: export: --interface: '%s' is not an "
 					"interface name\n", optarg);
 				return -1;
 			}
@@ -203,7 +204,7 @@ static int parse_args(struct exp_run *r, int argc, char **argv)
 			break;
 		case 'c':
 			if (ncols == EXP_MAX_COLLECTORS) {
-				fprintf(stderr, "wanscope export: --collector: at most %d\n",
+				fprintf(stderr, "wanscope: export: --collector: at most %d\n",
 					EXP_MAX_COLLECTORS);
 				return -1;
 			}
@@ -213,7 +214,7 @@ static int parse_args(struct exp_run *r, int argc, char **argv)
 			cfg->proto = flow_proto_parse(optarg);
 			if (cfg->proto != FLOW_PROTO_NF9 && cfg->proto != FLOW_PROTO_IPFIX &&
 			    cfg->proto != FLOW_PROTO_SFLOW5) {
-				fprintf(stderr, "wanscope export: --protocol: '%s' is not ipfix, "
+				fprintf(stderr, "wanscope: export: --protocol: '%s' is not ipfix, "
 					"v9 or sflow\n", optarg);
 				return -1;
 			}
@@ -249,7 +250,7 @@ static int parse_args(struct exp_run *r, int argc, char **argv)
 				       &cfg->counter_interval_ms) < 0)
 				return -1;
 			if (cfg->counter_interval_ms && cfg->counter_interval_ms < 1000) {
-				fprintf(stderr, "wanscope export: --counter-interval: '%s' is "
+				fprintf(stderr, "wanscope: export: --counter-interval: '%s' is "
 					"below 1 second\n", optarg);
 				return -1;
 			}
@@ -261,7 +262,7 @@ static int parse_args(struct exp_run *r, int argc, char **argv)
 			break;
 		case OPT_AGENT:
 			if (ip_addr_parse(optarg, &cfg->agent) < 0) {
-				fprintf(stderr, "wanscope export: --agent-address: '%s' is not an "
+				fprintf(stderr, "wanscope: export: --agent-address: '%s' is not an "
 					"IPv4 or IPv6 address\n", optarg);
 				return -1;
 			}
@@ -293,16 +294,16 @@ static int parse_args(struct exp_run *r, int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "wanscope export: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "wanscope: export: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
 	if (!r->read_file == !r->nifnames) {
-		fprintf(stderr, "wanscope export: give --interface IF (one or more) or "
+		fprintf(stderr, "wanscope: export: give --interface IF (one or more) or "
 			"--read FILE\n");
 		return -1;
 	}
 	if (ncols == 0) {
-		fprintf(stderr, "wanscope export: --collector udp://HOST:PORT is required\n");
+		fprintf(stderr, "wanscope: export: --collector udp://HOST:PORT is required\n");
 		return -1;
 	}
 	for (i = 0; i < ncols; i++)
@@ -340,13 +341,13 @@ static int drop_privs(const struct exp_run *r)
 		return 0;
 	pw = getpwnam(r->user);
 	if (!pw) {
-		fprintf(stderr, "wanscope export: --user %s: no such user\n", r->user);
+		fprintf(stderr, "wanscope: export: --user %s: no such user\n", r->user);
 		return -1;
 	}
 	if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		fprintf(stderr, "wanscope export: --user %s: %s\n", r->user, strerror(errno));
+		fprintf(stderr, "wanscope: export: --user %s: %s\n", r->user, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -368,14 +369,14 @@ static int read_file(struct exp_run *r)
 	 * system call every 4 KiB, more than the flow cache itself. */
 	f = strcmp(r->read_file, "-") ? fopen(r->read_file, "rbe") : stdin;
 	if (!f) {
-		fprintf(stderr, "wanscope export: --read %s: %s\n", r->read_file,
+		fprintf(stderr, "wanscope: export: --read %s: %s\n", r->read_file,
 			strerror(errno));
 		return -1;
 	}
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	pc = pcap_fopen_offline(f, err);
 	if (!pc) {
-		fprintf(stderr, "wanscope export: --read %s: %s\n", r->read_file, err);
+		fprintf(stderr, "wanscope: export: --read %s: %s\n", r->read_file, err);
 		if (f != stdin)
 			fclose(f);
 		return -1;
@@ -389,7 +390,7 @@ static int read_file(struct exp_run *r)
 	ifp->fd = -1;
 	x->nifs = 1;
 	if (cap_link_from_dlt(pcap_datalink(pc), &ifp->link) < 0) {
-		fprintf(stderr, "wanscope export: --read %s: link type %s is not supported\n",
+		fprintf(stderr, "wanscope: export: --read %s: link type %s is not supported\n",
 			r->read_file, pcap_datalink_val_to_name(pcap_datalink(pc)) ?
 			pcap_datalink_val_to_name(pcap_datalink(pc)) : "?");
 		pcap_close(pc);
@@ -412,7 +413,7 @@ static int read_file(struct exp_run *r)
 		return -1;
 	}
 	if (rc == PCAP_ERROR) {
-		fprintf(stderr, "wanscope export: --read %s: %s\n", r->read_file,
+		fprintf(stderr, "wanscope: export: --read %s: %s\n", r->read_file,
 			pcap_geterr(pc));
 		ret = x->st.packets ? 0 : -1;
 	}
@@ -450,13 +451,13 @@ static int open_if(struct exp_run *r, struct exp_if *ifp, const char *name)
 	snprintf(ifp->name, sizeof(ifp->name), "%s", name);
 	ifp->ifindex = if_nametoindex(name);
 	if (!ifp->ifindex) {
-		fprintf(stderr, "wanscope export: --interface %s: %s\n", name, strerror(errno));
+		fprintf(stderr, "wanscope: export: --interface %s: %s\n", name, strerror(errno));
 		return -1;
 	}
 	ifp->has_mac = if_mac(name, ifp->mac) == 0;
 	pc = pcap_create(name, err);
 	if (!pc) {
-		fprintf(stderr, "wanscope export: --interface %s: %s\n", name, err);
+		fprintf(stderr, "wanscope: export: --interface %s: %s\n", name, err);
 		return -1;
 	}
 	ifp->pcap = pc;
@@ -466,22 +467,22 @@ static int open_if(struct exp_run *r, struct exp_if *ifp, const char *name)
 	pcap_set_buffer_size(pc, 8 << 20);
 	rc = pcap_activate(pc);
 	if (rc < 0) {
-		fprintf(stderr, "wanscope export: --interface %s: %s\n", name,
+		fprintf(stderr, "wanscope: export: --interface %s: %s\n", name,
 			rc == PCAP_ERROR ? pcap_geterr(pc) : pcap_statustostr(rc));
 		return -1;
 	}
 	if (cap_link_from_dlt(pcap_datalink(pc), &ifp->link) < 0) {
-		fprintf(stderr, "wanscope export: --interface %s: link type %d is not "
+		fprintf(stderr, "wanscope: export: --interface %s: link type %d is not "
 			"supported\n", name, pcap_datalink(pc));
 		return -1;
 	}
 	if (pcap_setnonblock(pc, 1, err) < 0) {
-		fprintf(stderr, "wanscope export: --interface %s: %s\n", name, err);
+		fprintf(stderr, "wanscope: export: --interface %s: %s\n", name, err);
 		return -1;
 	}
 	ifp->fd = pcap_get_selectable_fd(pc);
 	if (ifp->fd < 0) {
-		fprintf(stderr, "wanscope export: --interface %s: no selectable descriptor\n",
+		fprintf(stderr, "wanscope: export: --interface %s: no selectable descriptor\n",
 			name);
 		return -1;
 	}
@@ -618,7 +619,7 @@ int export_main(int argc, char **argv)
 	int rc;
 
 	if (!r) {
-		fprintf(stderr, "wanscope export: out of memory\n");
+		fprintf(stderr, "wanscope: export: out of memory\n");
 		return EXIT_FAIL;
 	}
 	if (parse_args(r, argc, argv) < 0) {

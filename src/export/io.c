@@ -24,12 +24,12 @@ int exp_collector_open(struct exporter *x, const char *url)
 	int fd;
 
 	if (x->ncols == EXP_MAX_COLLECTORS) {
-		fprintf(stderr, "wanscope export: --collector: at most %d collectors\n",
+		fprintf(stderr, "wanscope: export: --collector: at most %d collectors\n",
 			EXP_MAX_COLLECTORS);
 		return -1;
 	}
 	if (strncmp(url, "udp://", 6) != 0) {
-		fprintf(stderr, "wanscope export: --collector: '%s' is not udp://HOST:PORT\n", url);
+		fprintf(stderr, "wanscope: export: --collector: '%s' is not udp://HOST:PORT\n", url);
 		return -1;
 	}
 	h = url + 6;
@@ -52,16 +52,16 @@ int exp_collector_open(struct exporter *x, const char *url)
 	memcpy(host, h, hlen);
 	host[hlen] = 0;
 	if (ip_addr_parse(host, &a) < 0) {
-		fprintf(stderr, "wanscope export: --collector: '%s' is not an IPv4 or "
+		fprintf(stderr, "wanscope: export: --collector: '%s' is not an IPv4 or "
 			"IPv6 address (in '%s')\n", host, url);
 		return -1;
 	}
-	if (opt_u32("--collector port", colon + 1, 1, 65535, &port) < 0)
+	if (opt_u32("export: --collector port", colon + 1, 1, 65535, &port) < 0)
 		return -1;
 	salen = ip_addr_to_sockaddr(&a, (uint16_t)port, &ss, sizeof(ss));
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, (socklen_t)salen) < 0) {
-		fprintf(stderr, "wanscope export: --collector %s: %s\n", url, strerror(errno));
+		fprintf(stderr, "wanscope: export: --collector %s: %s\n", url, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -79,7 +79,7 @@ int exp_collector_open(struct exporter *x, const char *url)
 	}
 	return 0;
 bad:
-	fprintf(stderr, "wanscope export: --collector: '%s' is not udp://HOST:PORT "
+	fprintf(stderr, "wanscope: export: --collector: '%s' is not udp://HOST:PORT "
 		"(IPv6 as udp://[ADDR]:PORT)\n", url);
 	return -1;
 }
