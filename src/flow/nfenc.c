@@ -293,6 +293,8 @@ void nfenc_add(struct nfenc *e, const struct flow_rec *r, int64_t now_ms)
 		put16(e, 0);
 	}
 	put_rec(e, r);
+	if (now_ms > e->msg_ms)
+		e->msg_ms = now_ms;	/* the header's time: the latest record's */
 	e->msg_records++;
 	e->msg_count++;
 	e->st.records++;
