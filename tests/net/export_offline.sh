@@ -11,7 +11,7 @@ need tcpdump tshark softflowd softflowctl python3
 ip netns add "$NSA" || die "ip netns add"
 ina ip link set lo up
 
-python3 "$here/collect_mkpcap.py" "$T/in.pcap" 300 7 >/dev/null || die "mkpcap"
+npk=$(python3 "$here/collect_mkpcap.py" "$T/in.pcap" 300 7) || die "mkpcap"
 port=$((25000 + $$ % 1000 * 8))
 capture "$NSA" lo "$T/export.pcap" udp portrange "$port-$((port + 7))"
 
@@ -29,8 +29,12 @@ ina softflowd -r "$T/in.pcap" -n "127.0.0.1:$((port + 4))" -v 9 -6 -A milli \
 	-c "$ctl" -p "$ctl.pid" -d >"$T/softflowd.log" 2>&1 &
 sfpid=$!
 PIDS+=($sfpid)
-wait_for 5 test -S "$ctl" && ina softflowctl -c "$ctl" statistics >/dev/null 2>&1
-wait_for 5 test -S "$ctl" && ina softflowctl -c "$ctl" shutdown >/dev/null 2>&1
+# softflowd -r reads up to 8192 packets each time its control socket
+# wakes it: ask until it has read the whole file, then shut it down
+sf_read() { ina softflowctl -c "$ctl" statistics 2>/dev/null | grep -qx "Packets processed: $npk"; }
+wait_for 5 test -S "$ctl" || die "softflowd did not start: $(cat "$T/softflowd.log")"
+wait_for 20 sf_read || die "softflowd did not read the $npk packets"
+ina softflowctl -c "$ctl" shutdown >/dev/null 2>&1
 wait "$sfpid"
 sleep 0.2
 stop_captures
