@@ -102,6 +102,21 @@ void exp_finish(struct exporter *x, int64_t now_ms);
 /* Print the statistics: JSON object line, or one readable line. */
 void exp_print_stats(const struct exporter *x, FILE *f, bool json);
 
+/* Open interface @name for live capture as x->ifs[x->nifs]: pcap ring,
+ * non-blocking, its fd in ->fd. Return: 0, or -1 (logged; the handle, if
+ * any, is closed by exp_if_close_all). */
+int exp_if_open(struct exporter *x, const char *name);
+/* Read everything ready on interface @i without blocking. */
+void exp_if_drain(struct exporter *x, unsigned i);
+/* At exit: read for a little longer than the ring's block timeout. */
+void exp_if_final_drain(struct exporter *x);
+/* The kernel's drop counters (PACKET_STATISTICS) into each interface. */
+void exp_if_update_drops(struct exporter *x);
+void exp_if_close_all(struct exporter *x);
+/* --read: every packet of the open pcap_t @pcap as x->ifs[0], its
+ * timestamps driving the clock. Return: pcap_loop's result. */
+int exp_read_pcap(struct exporter *x, void *pcap);
+
 /* Parse "udp://HOST:PORT" (HOST an IPv4 address or [IPv6]) and open a
  * connected UDP socket. Return: 0, or -1 with a message on stderr. */
 int exp_collector_open(struct exporter *x, const char *url);

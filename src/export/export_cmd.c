@@ -312,22 +312,6 @@ static int parse_args(struct exp_run *r, int argc, char **argv)
 	return 0;
 }
 
-/* pcap's callback gets one pointer: carry the exporter and interface. */
-struct cb_arg {
-	struct exporter *x;
-	struct exp_if *ifp;
-};
-
-static void on_pkt(u_char *arg, const struct pcap_pkthdr *h, const u_char *p)
-{
-	struct cb_arg *a = (struct cb_arg *)arg;
-	int64_t ts = (int64_t)h->ts.tv_sec * 1000 + h->ts.tv_usec / 1000;
-
-	if (a->ifp->fd == -1 && ts >= a->x->last_tick_ms + 1000)
-		exp_tick(a->x, ts);	/* --read: capture time drives the clock */
-	exp_packet(a->x, a->ifp, p, h->caplen, h->len, ts);
-}
-
 /*
  * Everything privileged (capture rings, sockets) is open: as root, become
  * @r->user with no supplementary groups and no way back. Packets are
@@ -360,7 +344,6 @@ static int read_file(struct exp_run *r)
 	struct exp_if *ifp = &x->ifs[0];
 	struct pcap_pkthdr *h;
 	const u_char *p;
-	struct cb_arg a = { x, ifp };
 	pcap_t *pc;
 	FILE *f;
 	int rc, ret = 0;
@@ -405,9 +388,8 @@ static int read_file(struct exp_run *r)
 			pcap_close(pc);
 			return -1;
 		}
-		on_pkt((u_char *)&a, h, p);
-		while ((rc = pcap_next_ex(pc, &h, &p)) == 1)
-			on_pkt((u_char *)&a, h, p);
+		exp_packet(x, ifp, p, h->caplen, h->len, ts);
+		rc = exp_read_pcap(x, pc);
 	} else if (rc != PCAP_ERROR_BREAK && exp_start(x, time_real_ms()) < 0) {
 		pcap_close(pc);
 		return -1;
@@ -424,118 +406,6 @@ static int read_file(struct exp_run *r)
 	return ret;
 }
 
-static int if_mac(const char *name, uint8_t mac[6])
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
-
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	rc = ioctl(fd, SIOCGIFHWADDR, &ifr);
-	close(fd);
-	if (rc < 0)
-		return -1;
-	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	return 0;
-}
-
-static int open_if(struct exp_run *r, struct exp_if *ifp, const char *name)
-{
-	char err[PCAP_ERRBUF_SIZE];
-	pcap_t *pc;
-	int rc;
-
-	memset(ifp, 0, sizeof(*ifp));
-	snprintf(ifp->name, sizeof(ifp->name), "%s", name);
-	ifp->ifindex = if_nametoindex(name);
-	if (!ifp->ifindex) {
-		fprintf(stderr, "wanscope: export: --interface %s: %s\n", name, strerror(errno));
-		return -1;
-	}
-	ifp->has_mac = if_mac(name, ifp->mac) == 0;
-	pc = pcap_create(name, err);
-	if (!pc) {
-		fprintf(stderr, "wanscope: export: --interface %s: %s\n", name, err);
-		return -1;
-	}
-	ifp->pcap = pc;
-	pcap_set_snaplen(pc, (int)r->x.cfg.snaplen);
-	pcap_set_promisc(pc, 0);
-	pcap_set_timeout(pc, 100);
-	pcap_set_buffer_size(pc, 8 << 20);
-	rc = pcap_activate(pc);
-	if (rc < 0) {
-		fprintf(stderr, "wanscope: export: --interface %s: %s\n", name,
-			rc == PCAP_ERROR ? pcap_geterr(pc) : pcap_statustostr(rc));
-		return -1;
-	}
-	if (cap_link_from_dlt(pcap_datalink(pc), &ifp->link) < 0) {
-		fprintf(stderr, "wanscope: export: --interface %s: link type %d is not "
-			"supported\n", name, pcap_datalink(pc));
-		return -1;
-	}
-	if (pcap_setnonblock(pc, 1, err) < 0) {
-		fprintf(stderr, "wanscope: export: --interface %s: %s\n", name, err);
-		return -1;
-	}
-	ifp->fd = pcap_get_selectable_fd(pc);
-	if (ifp->fd < 0) {
-		fprintf(stderr, "wanscope: export: --interface %s: no selectable descriptor\n",
-			name);
-		return -1;
-	}
-	return 0;
-}
-
-static void update_drops(struct exporter *x)
-{
-	struct pcap_stat ps;
-	unsigned i;
-
-	for (i = 0; i < x->nifs; i++) {
-		if (x->ifs[i].pcap && pcap_stats(x->ifs[i].pcap, &ps) == 0) {
-			x->ifs[i].cap_drops = ps.ps_drop;
-			x->ifs[i].cap_ifdrops = ps.ps_ifdrop;
-		}
-	}
-}
-
-static void drain(struct exporter *x, unsigned i)
-{
-	struct cb_arg a = { x, &x->ifs[i] };
-	int n;
-
-	do
-		n = pcap_dispatch(x->ifs[i].pcap, -1, on_pkt, (u_char *)&a);
-	while (n > 0);
-	if (n == PCAP_ERROR)
-		log_warnx("export: %s: %s", x->ifs[i].name, pcap_geterr(x->ifs[i].pcap));
-}
-
-/*
- * The ring hands over a block of packets when it fills or its timeout
- * (100 ms) passes: at exit, keep reading for a little longer than that so
- * the packets of the last, partly filled block are counted too.
- */
-static void final_drain(struct exporter *x, struct evloop *l)
-{
-	struct epoll_event evs[EXP_MAX_IFS + 2];
-	uint64_t end = time_mono_ms() + 250, now;
-	unsigned i;
-	int n, k;
-
-	while ((now = time_mono_ms()) < end) {
-		n = ev_wait(l, evs, (int)(sizeof(evs) / sizeof(evs[0])), (int)(end - now));
-		for (k = 0; k < n; k++)
-			if (ev_ref_type(evs[k].data.u64) == REF_PCAP)
-				drain(x, ev_ref_idx(evs[k].data.u64));
-	}
-	for (i = 0; i < x->nifs; i++)
-		drain(x, i);
-}
-
 static int live(struct exp_run *r)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, 0 };
@@ -546,11 +416,9 @@ static int live(struct exp_run *r)
 	bool stop = false;
 	unsigned i;
 
-	for (i = 0; i < r->nifnames; i++) {
-		x->nifs = i + 1;
-		if (open_if(r, &x->ifs[i], r->ifnames[i]) < 0)
+	for (i = 0; i < r->nifnames; i++)
+		if (exp_if_open(x, r->ifnames[i]) < 0)
 			return -1;
-	}
 	if (ev_init(&l) < 0) {
 		log_warn("export: epoll");
 		return -1;
@@ -585,11 +453,11 @@ static int live(struct exp_run *r)
 
 			switch (ev_ref_type(ref)) {
 			case REF_PCAP:
-				drain(x, ev_ref_idx(ref));
+				exp_if_drain(x, ev_ref_idx(ref));
 				break;
 			case REF_TIMER:
 				ev_timer_read(tfd);
-				update_drops(x);
+				exp_if_update_drops(x);
 				exp_tick(x, time_real_ms());
 				break;
 			case REF_SIGNAL:
@@ -599,8 +467,7 @@ static int live(struct exp_run *r)
 			}
 		}
 	}
-	final_drain(x, &l);
-	update_drops(x);
+	exp_if_final_drain(x);
 	exp_finish(x, time_real_ms());
 	ret = 0;
 out:
@@ -615,7 +482,6 @@ out:
 int export_main(int argc, char **argv)
 {
 	struct exp_run *r = calloc(1, sizeof(*r));
-	unsigned i;
 	int rc;
 
 	if (!r) {
@@ -634,9 +500,7 @@ int export_main(int argc, char **argv)
 		exp_print_stats(&r->x, stdout, true);
 	else if (!r->quiet)
 		exp_print_stats(&r->x, stderr, false);
-	for (i = 0; i < r->x.nifs; i++)
-		if (r->x.ifs[i].pcap)
-			pcap_close(r->x.ifs[i].pcap);
+	exp_if_close_all(&r->x);
 	exp_stop(&r->x);
 	free(r);
 	return rc < 0 ? EXIT_FAIL : EXIT_OK;
