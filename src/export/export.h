@@ -117,8 +117,11 @@ void exp_if_close_all(struct exporter *x);
  * timestamps driving the clock. Return: pcap_loop's result. */
 int exp_read_pcap(struct exporter *x, void *pcap);
 
-/* Parse "udp://HOST:PORT" (HOST an IPv4 address or [IPv6]) and open a
- * connected UDP socket. Return: 0, or -1 with a message on stderr. */
+/* Parse "udp://HOST:PORT" (HOST an IPv4 address or [IPv6]).
+ * Return: 0, or -1 with the reason in @err. */
+int exp_collector_parse(const char *url, struct ip_addr *a, uint16_t *port, char *err,
+			size_t errlen);
+/* Add collector @url: a connected UDP socket. Return: 0, or -1 (logged). */
 int exp_collector_open(struct exporter *x, const char *url);
 
 /* Read /sys/class/net/@name counters into @c. Return: 0, or -1. */

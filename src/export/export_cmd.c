@@ -306,9 +306,18 @@ static int parse_args(struct exp_run *r, int argc, char **argv)
 		fprintf(stderr, "wanscope: export: --collector udp://HOST:PORT is required\n");
 		return -1;
 	}
-	for (i = 0; i < ncols; i++)
+	for (i = 0; i < ncols; i++) {
+		struct ip_addr a;
+		uint16_t port;
+		char err[256];
+
+		if (exp_collector_parse(cols[i], &a, &port, err, sizeof(err)) < 0) {
+			fprintf(stderr, "wanscope: export: --collector: %s\n", err);
+			return -1;
+		}
 		if (exp_collector_open(&r->x, cols[i]) < 0)
 			return -1;
+	}
 	return 0;
 }
 

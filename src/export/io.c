@@ -10,37 +10,28 @@
 #include <unistd.h>
 
 #include "export/export.h"
-#include "lib/opt.h"
+#include "lib/log.h"
 
-int exp_collector_open(struct exporter *x, const char *url)
+int exp_collector_parse(const char *url, struct ip_addr *a, uint16_t *port, char *err,
+			size_t errlen)
 {
-	struct sockaddr_storage ss;
-	struct exp_collector *c;
-	struct ip_addr a;
 	char host[IP_ADDR_STRLEN + 2];
 	const char *h, *colon;
-	size_t hlen, salen;
-	uint32_t port;
-	int fd;
+	size_t hlen;
+	char *end;
+	unsigned long p;
 
-	if (x->ncols == EXP_MAX_COLLECTORS) {
-		fprintf(stderr, "wanscope: export: --collector: at most %d collectors\n",
-			EXP_MAX_COLLECTORS);
-		return -1;
-	}
-	if (strncmp(url, "udp://", 6) != 0) {
-		fprintf(stderr, "wanscope: export: --collector: '%s' is not udp://HOST:PORT\n", url);
-		return -1;
-	}
+	if (strncmp(url, "udp://", 6) != 0)
+		goto bad;
 	h = url + 6;
 	if (*h == '[') {
-		const char *end = strchr(h, ']');
+		const char *rb = strchr(h, ']');
 
-		if (!end || end[1] != ':')
+		if (!rb || rb[1] != ':')
 			goto bad;
 		h++;
-		hlen = (size_t)(end - h);
-		colon = end + 1;
+		hlen = (size_t)(rb - h);
+		colon = rb + 1;
 	} else {
 		colon = strrchr(h, ':');
 		if (!colon)
@@ -51,17 +42,45 @@ int exp_collector_open(struct exporter *x, const char *url)
 		goto bad;
 	memcpy(host, h, hlen);
 	host[hlen] = 0;
-	if (ip_addr_parse(host, &a) < 0) {
-		fprintf(stderr, "wanscope: export: --collector: '%s' is not an IPv4 or "
-			"IPv6 address (in '%s')\n", host, url);
+	if (ip_addr_parse(host, a) < 0) {
+		snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address (in '%s')", host, url);
 		return -1;
 	}
-	if (opt_u32("export: --collector port", colon + 1, 1, 65535, &port) < 0)
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || errno || p == 0 || p > 65535) {
+		snprintf(err, errlen, "'%s' is not a port 1..65535 (in '%s')", colon + 1, url);
 		return -1;
-	salen = ip_addr_to_sockaddr(&a, (uint16_t)port, &ss, sizeof(ss));
+	}
+	*port = (uint16_t)p;
+	return 0;
+bad:
+	snprintf(err, errlen, "'%s' is not udp://HOST:PORT (IPv6 as udp://[ADDR]:PORT)", url);
+	return -1;
+}
+
+int exp_collector_open(struct exporter *x, const char *url)
+{
+	struct sockaddr_storage ss;
+	struct exp_collector *c;
+	struct ip_addr a;
+	char err[256];
+	uint16_t port;
+	size_t salen;
+	int fd;
+
+	if (x->ncols == EXP_MAX_COLLECTORS) {
+		log_warnx("export: collector %s: at most %d collectors", url, EXP_MAX_COLLECTORS);
+		return -1;
+	}
+	if (exp_collector_parse(url, &a, &port, err, sizeof(err)) < 0) {
+		log_warnx("export: collector: %s", err);
+		return -1;
+	}
+	salen = ip_addr_to_sockaddr(&a, port, &ss, sizeof(ss));
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, (socklen_t)salen) < 0) {
-		fprintf(stderr, "wanscope: export: --collector %s: %s\n", url, strerror(errno));
+		log_warn("export: collector %s", url);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -78,10 +97,6 @@ int exp_collector_open(struct exporter *x, const char *url)
 			ip_addr_from_sockaddr((struct sockaddr *)&me, &x->cfg.agent, NULL);
 	}
 	return 0;
-bad:
-	fprintf(stderr, "wanscope: export: --collector: '%s' is not udp://HOST:PORT "
-		"(IPv6 as udp://[ADDR]:PORT)\n", url);
-	return -1;
 }
 
 /* Read one unsigned number from /sys/class/net/IF/@rel. Return: 0, or -1. */
