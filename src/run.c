@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "collect/collector.h"
+#include "export/export_run.h"
 #include "lib/conf.h"
 #include "lib/log.h"
 #include "lib/mainloop.h"
@@ -34,6 +35,7 @@
 struct run_cfg {
 	int log_level;			/* enum log_level */
 	bool collect_enable;
+	bool export_enable;
 };
 
 /* The daemon: its configuration and every component's state. */
@@ -41,6 +43,8 @@ struct run {
 	struct run_cfg cfg;
 	struct collect_cfg collect;
 	struct collector *collector;
+	struct export_conf exp;
+	struct exp_daemon *exporter;
 	/* Adding a component: its config struct and state go here. */
 	struct mainloop ml;
 };
@@ -73,6 +77,8 @@ static const struct conf_opt run_opts[] = {
 	  "error, warning, info or debug (logs go to stderr)" },
 	{ "collect.enable", CONF_BOOL, 0, 0, "yes", offsetof(struct run_cfg, collect_enable),
 	  0, 0, NULL, NULL, NULL, "run the flow collector" },
+	{ "export.enable", CONF_BOOL, 0, 0, "no", offsetof(struct run_cfg, export_enable),
+	  0, 0, NULL, NULL, NULL, "run the flow exporter (capture, export NetFlow/IPFIX/sFlow)" },
 };
 
 /* Every options table and the struct it fills. Adding a component: add
@@ -83,6 +89,7 @@ static size_t tables(struct run *r, struct conf_table *t)
 
 	t[n++] = (struct conf_table){ run_opts, sizeof(run_opts) / sizeof(run_opts[0]), &r->cfg };
 	t[n++] = (struct conf_table){ collect_conf_opts, collect_conf_nopts, &r->collect };
+	t[n++] = (struct conf_table){ export_conf_opts, export_conf_nopts, &r->exp };
 	return n;
 }
 
@@ -149,6 +156,32 @@ static int collect_check(const struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- the exporter component ---- */
+
+static bool export_enabled(const struct run *r) { return r->cfg.export_enable; }
+
+static int export_check(const struct run *r, char *err, size_t errlen)
+{
+	return export_conf_check(&r->exp, err, errlen);
+}
+
+static int export_start(struct run *r)
+{
+	r->exporter = exp_daemon_start(&r->exp, &r->ml);
+	return r->exporter ? 0 : -1;
+}
+
+static void export_tick(struct run *r) { exp_daemon_tick(r->exporter); }
+static void export_usr1(struct run *r) { exp_daemon_log_stats(r->exporter); }
+
+static int export_stop(struct run *r)
+{
+	int rc = exp_daemon_stop(r->exporter);
+
+	r->exporter = NULL;
+	return rc;
+}
+
 /*
  * Adding a component (prober, detector, exporter, ICMP proxy, API):
  * a struct for its config and state in struct run, an options table in
@@ -168,6 +201,8 @@ struct component {
 static const struct component components[] = {
 	{ "collect", collect_enabled, collect_check, collect_start, collect_tick,
 	  collect_usr1, collect_stop },
+	{ "export", export_enabled, export_check, export_start, export_tick,
+	  export_usr1, export_stop },
 };
 #define NCOMP (sizeof(components) / sizeof(components[0]))
 
