@@ -70,6 +70,23 @@ static void allow_clear(void *base)
 	((struct collect_cfg *)base)->nallow = 0;
 }
 
+static int compress_parse(void *base, const char *val, char *err, size_t errlen)
+{
+	if (ipfix_codec_parse(val, &((struct collect_cfg *)base)->raw_compress) < 0) {
+		snprintf(err, errlen, "'%s' is not zstd, lz4 or none", val);
+		return -1;
+	}
+	return 0;
+}
+
+static bool compress_value(const void *base, unsigned i, char *buf, size_t len)
+{
+	if (i)
+		return false;
+	snprintf(buf, len, "%s", ipfix_codec_name(((const struct collect_cfg *)base)->raw_compress));
+	return true;
+}
+
 #define F(x) offsetof(struct collect_cfg, x)
 #define DAY (86400000ull)
 
@@ -104,6 +121,9 @@ const struct conf_opt collect_conf_opts[] = {
 	  NULL, NULL, NULL, "keys kept per rollup dimension and commit; the rest are 'other'" },
 	{ "collect.zstd_level", CONF_U32, 1, 19, "1", F(zstd_level), 0, 0,
 	  NULL, NULL, NULL, "zstd level of raw files" },
+	{ "collect.raw_compress", CONF_CUSTOM, 0, 0, "zstd", 0, 0, 0, compress_parse,
+	  compress_value, NULL,
+	  "raw blocks: zstd (smallest), lz4 (less CPU, bigger files) or none (plain IPFIX)" },
 	{ "collect.sampling", CONF_U32, 0, UINT32_MAX, "0", F(sampling_override), 0, 0,
 	  NULL, NULL, NULL, "force this sampling rate for every exporter (0 = as exported)" },
 	{ "collect.default_sampling", CONF_U32, 1, UINT32_MAX, "1", F(default_sampling), 0, 0,

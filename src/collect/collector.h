@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "lib/addr.h"
+#include "flow/ipfix_file.h"
 #include "lib/conf.h"
 
 #define COLLECT_MAX_LISTEN 16
@@ -46,6 +47,7 @@ struct collect_cfg {
 	uint64_t commit_ms;		/* store commit interval */
 	uint32_t rollup_keys;		/* keys kept per dimension per commit */
 	uint32_t zstd_level;
+	enum ipfix_codec raw_compress;	/* how raw blocks are written */
 	uint32_t sampling_override;	/* 0 = as exported */
 	uint32_t default_sampling;	/* when the exporter names no rate */
 	bool raw;			/* store raw records (else rollups only) */
