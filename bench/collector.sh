@@ -137,7 +137,8 @@ EOC
 	pk=$(python3 -c "import json; print(json.load(open('$T/gen.json'))['packets'])")
 	case $who in
 	wanscope)
-		stored=$(python3 -c "import json; print(json.load(open('$T/run/flows.db.stats.json'))['store']['records'])") ;;
+		stored=$(python3 -c "import json; print(json.load(open('$T/run/flows.db.stats.json'))['store']['records'])")
+		python3 -c "import json; s = json.load(open('$T/run/flows.db.stats.json'))['store']; print('%.1f' % (s['raw_bytes'] / max(s['raw_records'], 1)))" >"$T/bpr" ;;
 	floor)
 		stored=$(python3 -c "import json; print(json.load(open('$T/floor.json'))['records'])") ;;
 	nfcapd|sfcapd)
@@ -159,15 +160,18 @@ PY
 	read -r u s <"$T/cpu"
 	cpu=$(( (u + s) / (sent > 0 ? sent : 1) ))
 	cpus=$(( (u + s) / (stored > 0 ? stored : 1) ))
-	printf '%-6s %-9s %10s %10s %10s %8s %12s\n' "$proto" "$who" "$sent" "$stored" $((sent - stored)) "$cpu" "$cpus"
+	bpr=
+	[ "$who" = wanscope ] && bpr=$(cat "$T/bpr" 2>/dev/null)
+	printf '%-6s %-9s %10s %10s %10s %8s %12s %10s\n' "$proto" "$who" "$sent" "$stored" $((sent - stored)) "$cpu" "$cpus" "$bpr"
 	echo "$proto $who $sent $stored $cpu" >>"$results"
 }
 
 echo "rate $RATE records/s, $COUNT records per run, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "ns/rec: collector CPU (user+sys) per record sent; ns/stored: per record stored"
+echo "ns/rec: collector CPU (user+sys) per record sent; ns/stored: per record stored;"
+echo "raw B/rec: wanscope's raw-file bytes per record stored${WSARGS:+ (wanscope $WSARGS)}"
 echo "(pmacct aggregates: its 'stored' is estimated from the packets it counted;"
 echo " floor: the kernel receive path alone, records counted and discarded)"
-printf '%-6s %-9s %10s %10s %10s %8s %12s\n' proto collector sent stored lost ns/rec ns/stored
+printf '%-6s %-9s %10s %10s %10s %8s %12s %10s\n' proto collector sent stored lost ns/rec ns/stored "raw B/rec"
 for proto in $PROTOS; do
 	run_one "$proto" wanscope
 	[ "$FLOOR" = 1 ] && run_one "$proto" floor
