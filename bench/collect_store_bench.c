@@ -5,9 +5,9 @@
  * Feeds records shaped like ws-flowgen's (4 exporters, 65,536 sources,
  * 60,000 source ports) to the rollups alone and to the whole store
  * (rollups + raw IPFIX files + SQLite commits every 2,000,000 records,
- * i.e. every 2 s at 1M records/s) on one thread, once per raw codec (zstd,
- * lz4, none; or the one named), and prints CPU nanoseconds per record and
- * raw-file bytes per record.
+ * i.e. every 2 s at 1M records/s) on one thread, once per raw codec (zstd
+ * level 1, zstd level -5, lz4, none; or the one named), and prints CPU
+ * nanoseconds per record and raw-file bytes per record.
  * Usage: collect_store_bench [RECORDS [DIR [ROLLUP_KEYS [CODEC]]]]
  */
 #include <stdio.h>
@@ -69,14 +69,25 @@ int main(int argc, char **argv)
 	int64_t now = 1700000000000;
 	double t0, t_ru, t_store;
 	char err[256];
-	enum ipfix_codec codecs[3] = { IPFIX_CODEC_ZSTD, IPFIX_CODEC_LZ4, IPFIX_CODEC_NONE };
-	unsigned ncodec = 3, k;
+	enum ipfix_codec codecs[4] = {
+		IPFIX_CODEC_ZSTD, IPFIX_CODEC_ZSTD, IPFIX_CODEC_LZ4, IPFIX_CODEC_NONE,
+	};
+	int levels[4] = { 1, -5, 1, 1 };
+	unsigned ncodec = 4, k;
 
 	if (!recs)
 		return 1;
 	if (argc > 4 && strcmp(argv[4], "all")) {
+		char name[16], *colon;
+
 		ncodec = 1;
-		if (ipfix_codec_parse(argv[4], &codecs[0]) < 0)
+		snprintf(name, sizeof(name), "%s", argv[4]);
+		colon = strchr(name, ':');
+		if (colon) {
+			*colon = 0;
+			levels[0] = atoi(colon + 1);
+		}
+		if (ipfix_codec_parse(name, &codecs[0]) < 0)
 			argc = 99;
 	}
 	if (argc > 5 || (argc > 1 && (n == 0 || argv[1][0] == '-'))) {
@@ -84,7 +95,8 @@ int main(int argc, char **argv)
 			"  RECORDS      records to feed (default 3000000)\n"
 			"  DIR          where the store's files go (default /tmp)\n"
 			"  ROLLUP_KEYS  rollup keys per dimension (default 16384)\n"
-			"  CODEC        raw files: zstd, lz4, none or all (default all)\n");
+			"  CODEC        raw files: zstd[:LEVEL], lz4, none or all (default all:\n"
+			"               zstd:1, zstd:-5, lz4, none)\n");
 		free(recs);
 		return 2;
 	}
@@ -117,10 +129,11 @@ int main(int argc, char **argv)
 	/* the whole store, per codec */
 	for (k = 0; k < ncodec; k++) {
 		struct store_stats ss;
-		char cmd[16384];
+		char cmd[16384], label[32];
 
 		collect_cfg_defaults(&cfg);
 		cfg.raw_compress = codecs[k];
+		cfg.zstd_level = levels[k];
 		snprintf(cfg.db, sizeof(cfg.db), "%s/ws-store-bench-%d.db", dir, (int)getpid());
 		s = store_open(&cfg, err, sizeof(err));
 		if (!s) {
@@ -141,8 +154,12 @@ int main(int argc, char **argv)
 		store_get_stats(s, &ss);
 		store_close(s, now + (int64_t)(n / 1000));
 		t_store = cpu_ns() - t_store - t0;
-		printf("whole store, raw %-4s %4.0f ns/record, raw files %.1f bytes/record\n",
-		       ipfix_codec_name(codecs[k]), t_store / (double)n,
+		if (codecs[k] == IPFIX_CODEC_ZSTD)
+			snprintf(label, sizeof(label), "zstd:%d", levels[k]);
+		else
+			snprintf(label, sizeof(label), "%s", ipfix_codec_name(codecs[k]));
+		printf("whole store, raw %-8s %4.0f ns/record, raw files %5.1f bytes/record\n",
+		       label, t_store / (double)n,
 		       (double)ss.raw_bytes / (double)(ss.raw_records ? ss.raw_records : 1));
 		if (snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'-* '%s.d'", cfg.db, cfg.db,
 			     cfg.db) < (int)sizeof(cmd) && system(cmd) != 0)

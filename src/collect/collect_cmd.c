@@ -54,6 +54,9 @@ static void usage(FILE *f)
 "                          record for bigger files; none writes plain IPFIX.\n"
 "                          Readers take every kind, in any mix, so this can\n"
 "                          change between runs (figures in docs/collect.md)\n"
+"      --zstd-level N      zstd level of raw files: 1..19, or -1..-7 for\n"
+"                          zstd's fast levels, less CPU for bigger files\n"
+"                          (default: 1)\n"
 "  -s, --stats-file FILE   statistics JSON, rewritten every second (default:\n"
 "                          FILE.stats.json beside the database)\n"
 "      --stats             print the running collector's statistics and exit\n"
@@ -160,7 +163,7 @@ static void on_signal(void *arg, int sig)
 enum {
 	O_RCVBUF = 256, O_QUEUE, O_RETAIN, O_RETAIN_SIZE, O_ROLLUP_RETAIN,
 	O_ROTATE, O_COMMIT, O_ROLLUP_KEYS, O_SAMPLING, O_DEF_SAMPLING,
-	O_NO_RAW, O_STATS, O_RAW_COMPRESS,
+	O_NO_RAW, O_STATS, O_RAW_COMPRESS, O_ZSTD_LEVEL,
 };
 
 int collect_main(int argc, char **argv)
@@ -182,6 +185,7 @@ int collect_main(int argc, char **argv)
 		{ "default-sampling", required_argument, NULL, O_DEF_SAMPLING },
 		{ "no-raw", no_argument, NULL, O_NO_RAW },
 		{ "raw-compress", required_argument, NULL, O_RAW_COMPRESS },
+		{ "zstd-level", required_argument, NULL, O_ZSTD_LEVEL },
 		{ "stats-file", required_argument, NULL, 's' },
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -303,6 +307,13 @@ int collect_main(int argc, char **argv)
 			if (ipfix_codec_parse(optarg, &cfg.raw_compress) < 0) {
 				fprintf(stderr, "wanscope: collect: --raw-compress: '%s' is "
 					"not zstd, lz4 or none\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_ZSTD_LEVEL:
+			if (collect_zstd_level_parse(optarg, &cfg.zstd_level, err,
+						     sizeof(err)) < 0) {
+				fprintf(stderr, "wanscope: collect: --zstd-level: %s\n", err);
 				return EXIT_USAGE;
 			}
 			break;

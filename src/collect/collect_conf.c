@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* collect_conf.c - the collector's options in `wanscope run` config files */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "collect/collector.h"
@@ -79,6 +81,36 @@ static int compress_parse(void *base, const char *val, char *err, size_t errlen)
 	return 0;
 }
 
+int collect_zstd_level_parse(const char *s, int32_t *level, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < COLLECT_ZSTD_MIN || v > COLLECT_ZSTD_MAX || v == 0) {
+		snprintf(err, errlen, "'%s' is not a zstd level (%d..-1 fast, 1..%d)", s,
+			 COLLECT_ZSTD_MIN, COLLECT_ZSTD_MAX);
+		return -1;
+	}
+	*level = (int32_t)v;
+	return 0;
+}
+
+static int zstd_level_parse(void *base, const char *val, char *err, size_t errlen)
+{
+	return collect_zstd_level_parse(val, &((struct collect_cfg *)base)->zstd_level, err,
+					errlen);
+}
+
+static bool zstd_level_value(const void *base, unsigned i, char *buf, size_t len)
+{
+	if (i)
+		return false;
+	snprintf(buf, len, "%d", (int)((const struct collect_cfg *)base)->zstd_level);
+	return true;
+}
+
 static bool compress_value(const void *base, unsigned i, char *buf, size_t len)
 {
 	if (i)
@@ -119,8 +151,9 @@ const struct conf_opt collect_conf_opts[] = {
 	  NULL, NULL, NULL, "store commit interval" },
 	{ "collect.rollup_keys", CONF_U32, 1, 1000000, "1000", F(rollup_keys), 0, 0,
 	  NULL, NULL, NULL, "keys kept per rollup dimension and commit; the rest are 'other'" },
-	{ "collect.zstd_level", CONF_U32, 1, 19, "1", F(zstd_level), 0, 0,
-	  NULL, NULL, NULL, "zstd level of raw files" },
+	{ "collect.zstd_level", CONF_CUSTOM, 0, 0, "1", 0, 0, 0, zstd_level_parse,
+	  zstd_level_value, NULL,
+	  "zstd level of raw files: 1..19, or -1..-7 for zstd's fast levels (less CPU, bigger files)" },
 	{ "collect.raw_compress", CONF_CUSTOM, 0, 0, "zstd", 0, 0, 0, compress_parse,
 	  compress_value, NULL,
 	  "raw blocks: zstd (smallest), lz4 (less CPU, bigger files) or none (plain IPFIX)" },

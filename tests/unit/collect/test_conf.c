@@ -72,6 +72,8 @@ static void test_round_trip(void **state)
 		"collect.rcvbuf 8M\n"
 		"collect.retain_size 1536M\n"
 		"collect.raw no\n"
+		"collect.raw_compress lz4\n"
+		"collect.zstd_level -3\n"
 		"x.flag yes\n"
 		"x.name \"with \\\"quotes\\\" and \\\\\"\n"
 		"x.size 3K\n";
@@ -89,6 +91,8 @@ static void test_round_trip(void **state)
 	assert_true(a.c.commit_ms == 1500);
 	assert_true(a.c.rcvbuf == 8ull << 20);
 	assert_false(a.c.raw);
+	assert_int_equal(a.c.raw_compress, IPFIX_CODEC_LZ4);
+	assert_int_equal(a.c.zstd_level, -3);
 	assert_true(a.x.flag);
 	assert_string_equal(a.x.name, "with \"quotes\" and \\");
 	assert_true(a.x.size == 3072);
@@ -169,6 +173,10 @@ static void test_errors(void **state)
 	bad("x.flag maybe\n", "x.flag: 'maybe' is not yes or no");
 	bad("x.name \"open\n", "unterminated quote");
 	bad("x.size 4Q\n", "x.size: '4Q' is not a size");
+	bad("collect.raw_compress gzip\n", "collect.raw_compress: 'gzip' is not zstd, lz4 or none");
+	bad("collect.zstd_level 0\n", "collect.zstd_level: '0' is not a zstd level (-7..-1 fast, 1..19)");
+	bad("collect.zstd_level 20\n", "collect.zstd_level: '20' is not a zstd level");
+	bad("collect.zstd_level 3x\n", "collect.zstd_level: '3x' is not a zstd level");
 }
 
 int main(void)
