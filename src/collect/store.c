@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * store.c - the embedded flow store: SQLite rollups + zstd IPFIX raw files
+ * store.c - the embedded flow store: SQLite rollups + IPFIX raw files
  *
  * Theory of operation (see store.h for the layout)
  * Only the store thread calls in here. Records arrive through

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * store.h - the embedded flow store: SQLite rollups + zstd IPFIX raw files
+ * store.h - the embedded flow store: SQLite rollups + IPFIX raw files
  *
  * Layout for --db FILE:
  *   FILE          SQLite (WAL): rollup, raw_file, exporter, alert, meta
