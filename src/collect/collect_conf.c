@@ -156,7 +156,7 @@ const struct conf_opt collect_conf_opts[] = {
 	  "zstd level of raw files: 1..19, or -1..-7 for zstd's fast levels (less CPU, bigger files)" },
 	{ "collect.raw_compress", CONF_CUSTOM, 0, 0, "zstd", 0, 0, 0, compress_parse,
 	  compress_value, NULL,
-	  "raw blocks: zstd (smallest), lz4 (less CPU, bigger files) or none (plain IPFIX)" },
+	  "raw blocks: zstd (smallest), lz4 (bigger, little less CPU) or none (plain IPFIX, least CPU)" },
 	{ "collect.sampling", CONF_U32, 0, UINT32_MAX, "0", F(sampling_override), 0, 0,
 	  NULL, NULL, NULL, "force this sampling rate for every exporter (0 = as exported)" },
 	{ "collect.default_sampling", CONF_U32, 1, UINT32_MAX, "1", F(default_sampling), 0, 0,
