@@ -30,7 +30,7 @@ bench: build
 	bench/run-all
 
 fuzz: deps
-	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} SKIP_NET=1 SKIP_SAN=1 tests/run-all
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} FUZZ_SEED=$${FUZZ_SEED:-0} SKIP_NET=1 SKIP_SAN=1 tests/run-all
 
 install: build
 	meson install -C $(BUILD)

@@ -46,8 +46,16 @@ static void usage(FILE *f)
 "      --commit DURATION   store commit interval (default: 2s)\n"
 "      --rollup-keys N     keys kept per dimension and commit, the rest summed\n"
 "                          as 'other' (default: 1000)\n"
-"      --sampling N        force sampling rate N for every exporter\n"
-"      --default-sampling N  rate for exporters that announce none (default: 1)\n"
+"      --sampling [EXPORTER=]N\n"
+"                          force sampling rate N for every exporter, or for\n"
+"                          the exporters in EXPORTER (an address or prefix;\n"
+"                          the longest match wins; N = 0 there: as exported);\n"
+"                          repeatable\n"
+"      --default-sampling [EXPORTER=]N\n"
+"                          rate for exporters that announce none (default: 1),\n"
+"                          or for those in EXPORTER; repeatable. EXPORTER is\n"
+"                          the UDP source address (the agent address for\n"
+"                          sFlow), as 'flows top --by exporter' shows it\n"
 "      --no-raw            store rollups only\n"
 "      --raw-compress zstd|lz4|none  how raw files are written (default:\n"
 "                          zstd, the smallest files). none writes plain IPFIX:\n"
@@ -169,6 +177,28 @@ enum {
 	O_ROTATE, O_COMMIT, O_ROLLUP_KEYS, O_SAMPLING, O_DEF_SAMPLING,
 	O_NO_RAW, O_STATS, O_RAW_COMPRESS, O_ZSTD_LEVEL,
 };
+
+/* --sampling / --default-sampling: "N" for every exporter, or
+ * "EXPORTER=N". Return: 0, or -1 after the message. */
+static int sampling_arg(struct collect_cfg *cfg, const char *arg, bool force)
+{
+	const char *opt = force ? "--sampling" : "--default-sampling";
+	struct flow_sampling_rule r;
+	char err[256], what[64];
+
+	if (!strchr(arg, '=')) {
+		snprintf(what, sizeof(what), "collect: %s", opt);
+		return opt_u32(what, arg, 1, UINT32_MAX,
+			       force ? &cfg->sampling_override : &cfg->default_sampling);
+	}
+	if (flow_sampling_rule_parse(arg, force, &r, err, sizeof(err)) < 0 ||
+	    flow_sampling_rule_add(cfg->sampling_rules, &cfg->nsampling_rules, &r,
+				   err, sizeof(err)) < 0) {
+		fprintf(stderr, "wanscope: collect: %s: %s\n", opt, err);
+		return -1;
+	}
+	return 0;
+}
 
 int collect_main(int argc, char **argv)
 {
@@ -295,13 +325,8 @@ int collect_main(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case O_SAMPLING:
-			if (opt_u32("collect: --sampling", optarg, 1, UINT32_MAX,
-				    &cfg.sampling_override) < 0)
-				return EXIT_USAGE;
-			break;
 		case O_DEF_SAMPLING:
-			if (opt_u32("collect: --default-sampling", optarg, 1, UINT32_MAX,
-				    &cfg.default_sampling) < 0)
+			if (sampling_arg(&cfg, optarg, o == O_SAMPLING) < 0)
 				return EXIT_USAGE;
 			break;
 		case O_NO_RAW:

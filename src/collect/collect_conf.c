@@ -119,6 +119,73 @@ static bool compress_value(const void *base, unsigned i, char *buf, size_t len)
 	return true;
 }
 
+/* Per-exporter sampling rates: one list holds both kinds, each key adds,
+ * prints and clears only its own. */
+static int rule_parse(void *base, const char *val, bool force, char *err, size_t errlen)
+{
+	struct collect_cfg *c = base;
+	struct flow_sampling_rule r;
+
+	if (flow_sampling_rule_parse(val, force, &r, err, errlen) < 0)
+		return -1;
+	return flow_sampling_rule_add(c->sampling_rules, &c->nsampling_rules, &r,
+				      err, errlen);
+}
+
+static bool rule_value(const void *base, unsigned i, bool force, char *buf, size_t len)
+{
+	const struct collect_cfg *c = base;
+	unsigned k;
+
+	for (k = 0; k < c->nsampling_rules; k++)
+		if (c->sampling_rules[k].force == force && !i--) {
+			flow_sampling_rule_fmt(&c->sampling_rules[k], buf, len);
+			return true;
+		}
+	return false;
+}
+
+static void rule_clear(void *base, bool force)
+{
+	struct collect_cfg *c = base;
+	unsigned k, n = 0;
+
+	for (k = 0; k < c->nsampling_rules; k++)
+		if (c->sampling_rules[k].force != force)
+			c->sampling_rules[n++] = c->sampling_rules[k];
+	c->nsampling_rules = n;
+}
+
+static int force_parse(void *base, const char *val, char *err, size_t errlen)
+{
+	return rule_parse(base, val, true, err, errlen);
+}
+
+static bool force_value(const void *base, unsigned i, char *buf, size_t len)
+{
+	return rule_value(base, i, true, buf, len);
+}
+
+static void force_clear(void *base)
+{
+	rule_clear(base, true);
+}
+
+static int dflt_parse(void *base, const char *val, char *err, size_t errlen)
+{
+	return rule_parse(base, val, false, err, errlen);
+}
+
+static bool dflt_value(const void *base, unsigned i, char *buf, size_t len)
+{
+	return rule_value(base, i, false, buf, len);
+}
+
+static void dflt_clear(void *base)
+{
+	rule_clear(base, false);
+}
+
 #define F(x) offsetof(struct collect_cfg, x)
 #define DAY (86400000ull)
 
@@ -161,6 +228,13 @@ const struct conf_opt collect_conf_opts[] = {
 	  NULL, NULL, NULL, "force this sampling rate for every exporter (0 = as exported)" },
 	{ "collect.default_sampling", CONF_U32, 1, UINT32_MAX, "1", F(default_sampling), 0, 0,
 	  NULL, NULL, NULL, "sampling rate of exporters that announce none" },
+	{ "collect.exporter_sampling", CONF_CUSTOM, 0, 0, NULL, 0, 0, CONF_REPEAT,
+	  force_parse, force_value, force_clear,
+	  "EXPORTER=N: force rate N for the exporters in this address or prefix "
+	  "(longest prefix wins; N = 0: as exported)" },
+	{ "collect.exporter_default_sampling", CONF_CUSTOM, 0, 0, NULL, 0, 0, CONF_REPEAT,
+	  dflt_parse, dflt_value, dflt_clear,
+	  "EXPORTER=N: rate N for the exporters in this prefix when they announce none" },
 	{ "collect.raw", CONF_BOOL, 0, 0, "yes", F(raw), 0, 0, NULL, NULL, NULL,
 	  "store raw flow records (no: rollups only)" },
 	{ "collect.stats_file", CONF_STRING, 0, 4000, NULL, F(stats_file),

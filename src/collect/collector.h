@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "flow/flow.h"
 #include "lib/addr.h"
 #include "flow/ipfix_file.h"
 #include "lib/conf.h"
@@ -50,6 +51,9 @@ struct collect_cfg {
 	enum ipfix_codec raw_compress;	/* how raw blocks are written */
 	uint32_t sampling_override;	/* 0 = as exported */
 	uint32_t default_sampling;	/* when the exporter names no rate */
+	/* per-exporter rates, both kinds (see struct flow_sampling_rule) */
+	struct flow_sampling_rule sampling_rules[FLOW_MAX_SAMPLING_RULES];
+	unsigned nsampling_rules;
 	bool raw;			/* store raw records (else rollups only) */
 };
 

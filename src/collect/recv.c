@@ -280,10 +280,13 @@ static int thread_init(struct collector *c, struct recv_thread *t, unsigned idx)
 	struct flow_decoder_cfg dc = {
 		.sampling_override = c->cfg.sampling_override,
 		.default_sampling = c->cfg.default_sampling,
+		.nsampling_rules = c->cfg.nsampling_rules,
 	};
 	struct log_rl rl = LOG_RL_INIT(10000, 2);
 	size_t nchunks = c->cfg.queue_records / CHUNK_RECS / c->nthreads, i;
 
+	memcpy(dc.sampling_rules, c->cfg.sampling_rules,
+	       c->cfg.nsampling_rules * sizeof(dc.sampling_rules[0]));
 	t->c = c;
 	t->idx = idx;
 	t->rl = rl;

@@ -85,8 +85,12 @@ static void usage(FILE *f)
 "      --fragment-timeout SECONDS\n"
 "                       give up a partial datagram after this much capture\n"
 "                       time (default 30)\n"
-"      --sampling N     treat every record as sampled 1 in N (default: the\n"
-"                       rate the exporter announces, else 1)\n"
+"      --sampling [EXPORTER=]N\n"
+"                       treat every record as sampled 1 in N (default: the\n"
+"                       rate the exporter announces, else 1); with EXPORTER\n"
+"                       (an address or prefix; for sFlow the agent address)\n"
+"                       only that exporter's, N = 0 there meaning as\n"
+"                       announced; repeatable, the longest prefix wins\n"
 "  -q, --quiet          no per-packet warnings on standard error\n"
 "  -h, --help           show this help\n"
 "\n"
@@ -542,6 +546,8 @@ static const struct option long_opts[] = {
 static int parse_args(struct decode_ctx *x, struct ipfrag_cfg *fcfg,
 		      struct flow_decoder_cfg *dcfg, int argc, char **argv)
 {
+	struct flow_sampling_rule rule;
+	char err[256];
 	uint64_t ms;
 	int ch;
 
@@ -596,9 +602,18 @@ static int parse_args(struct decode_ctx *x, struct ipfrag_cfg *fcfg,
 			fcfg->timeout_ms = (uint32_t)ms;
 			break;
 		case OPT_SAMPLING:
-			if (opt_u32("decode: --sampling", optarg, 1, UINT32_MAX,
-				    &dcfg->sampling_override) < 0)
+			if (!strchr(optarg, '=')) {
+				if (opt_u32("decode: --sampling", optarg, 1, UINT32_MAX,
+					    &dcfg->sampling_override) < 0)
+					return EXIT_USAGE;
+			} else if (flow_sampling_rule_parse(optarg, true, &rule, err,
+							    sizeof(err)) < 0 ||
+				   flow_sampling_rule_add(dcfg->sampling_rules,
+							  &dcfg->nsampling_rules, &rule,
+							  err, sizeof(err)) < 0) {
+				fprintf(stderr, "wanscope decode: --sampling: %s\n", err);
 				return EXIT_USAGE;
+			}
 			break;
 		case 'q':
 			x->quiet = true;

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* decoder.c - exporter table, record batches, sequence accounting, dispatch */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -180,6 +183,104 @@ static bool exporter_make_room(struct flow_decoder *d)
 	return true;
 }
 
+/* The configured rates for a new exporter: the longest matching rule's,
+ * else the decoder-wide ones. A rule of either kind replaces both
+ * decoder-wide rates, so "EXPORTER=N" as a default exempts that exporter
+ * from a decoder-wide override. */
+static void exporter_sampling(const struct flow_decoder *d, struct flow_exporter *e)
+{
+	const struct flow_sampling_rule *best = NULL, *r;
+	unsigned i;
+
+	e->force_rate = d->cfg.sampling_override;
+	e->default_rate = d->cfg.default_sampling;
+	for (i = 0; i < d->cfg.nsampling_rules; i++) {
+		r = &d->cfg.sampling_rules[i];
+		if (ip_prefix_contains(&r->exporters, &e->addr) &&
+		    (!best || r->exporters.len > best->exporters.len))
+			best = r;
+	}
+	if (!best)
+		return;
+	/* a prefix may carry one rule of each kind: take both */
+	e->force_rate = 0;
+	e->default_rate = d->cfg.default_sampling;
+	for (i = 0; i < d->cfg.nsampling_rules; i++) {
+		r = &d->cfg.sampling_rules[i];
+		if (r->exporters.len != best->exporters.len ||
+		    !ip_prefix_contains(&r->exporters, &e->addr))
+			continue;
+		if (r->force)
+			e->force_rate = r->rate;
+		else
+			e->default_rate = r->rate;
+	}
+}
+
+int flow_sampling_rule_parse(const char *s, bool force, struct flow_sampling_rule *out,
+			     char *err, size_t errlen)
+{
+	const char *eq = strrchr(s, '=');
+	char pfx[IP_PREFIX_STRLEN + 8];
+	unsigned long long v;
+	char *end;
+
+	if (!eq || (size_t)(eq - s) >= sizeof(pfx)) {
+		snprintf(err, errlen, "'%s' is not EXPORTER=RATE (like 192.0.2.1=100)", s);
+		return -1;
+	}
+	memcpy(pfx, s, (size_t)(eq - s));
+	pfx[eq - s] = 0;
+	memset(out, 0, sizeof(*out));
+	if (ip_prefix_parse(pfx, &out->exporters, false) < 0) {
+		snprintf(err, errlen, "'%s' is not an address or prefix (host bits zero)", pfx);
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(eq + 1, &end, 10);
+	if (!isdigit((unsigned char)eq[1]) || *end || errno || v > UINT32_MAX ||
+	    (!force && v == 0)) {
+		snprintf(err, errlen, "'%s' is not a sampling rate (%s..4294967295)",
+			 eq + 1, force ? "0" : "1");
+		return -1;
+	}
+	out->rate = (uint32_t)v;
+	out->force = force;
+	return 0;
+}
+
+int flow_sampling_rule_add(struct flow_sampling_rule *rules, unsigned *n,
+			   const struct flow_sampling_rule *r, char *err, size_t errlen)
+{
+	char p[IP_PREFIX_STRLEN];
+	unsigned i;
+
+	for (i = 0; i < *n; i++) {
+		if (rules[i].force == r->force &&
+		    rules[i].exporters.len == r->exporters.len &&
+		    ip_addr_eq(&rules[i].exporters.addr, &r->exporters.addr)) {
+			ip_prefix_fmt(&r->exporters, p);
+			snprintf(err, errlen, "a rate for %s is given twice", p);
+			return -1;
+		}
+	}
+	if (*n == FLOW_MAX_SAMPLING_RULES) {
+		snprintf(err, errlen, "at most %d per-exporter sampling rates",
+			 FLOW_MAX_SAMPLING_RULES);
+		return -1;
+	}
+	rules[(*n)++] = *r;
+	return 0;
+}
+
+void flow_sampling_rule_fmt(const struct flow_sampling_rule *r, char *buf, size_t len)
+{
+	char p[IP_PREFIX_STRLEN];
+
+	ip_prefix_fmt(&r->exporters, p);
+	snprintf(buf, len, "%s=%u", p, r->rate);
+}
+
 struct flow_exporter *flow_exporter_get(struct flow_decoder *d,
 					const struct ip_addr *addr,
 					enum flow_proto proto, uint32_t domain)
@@ -205,6 +306,7 @@ struct flow_exporter *flow_exporter_get(struct flow_decoder *d,
 	e->addr = *addr;
 	e->proto = proto;
 	e->domain = domain;
+	exporter_sampling(d, e);
 	e->st.first_seen_ms = d->now_ms;
 	hmap_insert(&d->exporters, &e->node, h);
 	e->uprev = d->untrusted_tail;
@@ -242,7 +344,7 @@ struct flow_rec *flow_rec_new(struct flow_decoder *d, const struct flow_exporter
 	r->proto_version = (uint8_t)e->proto;
 	r->exporter = e->addr;
 	r->domain = e->domain;
-	r->sampling_rate = d->cfg.default_sampling;
+	r->sampling_rate = e->default_rate;
 	r->recv_ms = d->now_ms;
 	return r;
 }

@@ -142,6 +142,17 @@ struct flow_exp_stats {
 	int64_t first_seen_ms, last_seen_ms;
 };
 
+#define FLOW_MAX_SAMPLING_RULES 64
+
+/* A sampling rate for the exporters in one prefix; the longest matching
+ * prefix wins over the decoder-wide sampling_override/default_sampling. */
+struct flow_sampling_rule {
+	struct ip_prefix exporters;
+	uint32_t rate;		/* force: 0 = as exported; else at least 1 */
+	bool force;		/* override what the exporter announces (else
+				   only when it announces none) */
+};
+
 /* Configuration; zero values mean the defaults given. */
 struct flow_decoder_cfg {
 	uint32_t max_exporters;		/* 4096 */
@@ -153,6 +164,8 @@ struct flow_decoder_cfg {
 	uint32_t batch;			/* records per sink call: 256 */
 	uint32_t sampling_override;	/* 0 = none; force this rate */
 	uint32_t default_sampling;	/* rate when the exporter names none: 1 */
+	struct flow_sampling_rule sampling_rules[FLOW_MAX_SAMPLING_RULES];
+	unsigned nsampling_rules;
 	/* Decoder-wide cap on the state exporters make grow: templates,
 	 * template pages, pending data, sFlow sample-source tables, summed
 	 * over all exporters (template_limit / pending_limit when hit):
@@ -210,6 +223,21 @@ struct flow_totals {
 	uint64_t state_bytes_peak;	/* the most it ever was */
 };
 void flow_decoder_totals(const struct flow_decoder *d, struct flow_totals *t);
+
+/*
+ * Parse "EXPORTER=N" (an address or a prefix, host bits zero) into @out;
+ * @force says which kind of rule it is. Return: 0, or -1 with a message
+ * in @err naming the bad part.
+ */
+int flow_sampling_rule_parse(const char *s, bool force, struct flow_sampling_rule *out,
+			     char *err, size_t errlen);
+/* Append @r to @rules (@n entries, room for FLOW_MAX_SAMPLING_RULES).
+ * Return: 0, or -1 with a message when full or when a rule of the same
+ * kind for the same prefix is there already. */
+int flow_sampling_rule_add(struct flow_sampling_rule *rules, unsigned *n,
+			   const struct flow_sampling_rule *r, char *err, size_t errlen);
+/* "PREFIX=N" as flow_sampling_rule_parse() reads it back. */
+void flow_sampling_rule_fmt(const struct flow_sampling_rule *r, char *buf, size_t len);
 
 /* Walk exporter/domain state: @fn is called once per exporter+domain. */
 typedef void (*flow_exp_fn)(void *arg, const struct ip_addr *exporter,

@@ -42,6 +42,10 @@ struct flow_exporter {
 	struct flow_seq seq;
 	void *state;
 	const struct flow_state_ops *ops;
+	/* Sampling rates from the configuration for this exporter: the
+	 * decoder-wide ones, or the longest matching sampling rule's. */
+	uint32_t force_rate;		/* 0 = as exported */
+	uint32_t default_rate;		/* when it announces none */
 	/* Not yet trusted: no packet without errors that yielded a record
 	 * or template so far (see flow_decode).
 	 * Such exporters sit on the decoder's FIFO (oldest first) and are

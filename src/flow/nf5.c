@@ -69,8 +69,8 @@ static void nf5_record(struct flow_decoder *d, const struct flow_exporter *e,
 	r->time_start_ms = h->export_ms + (int32_t)(first - h->uptime);
 	r->time_end_ms = h->export_ms + (int32_t)(last - h->uptime);
 	r->export_ms = h->export_ms;
-	if (d->cfg.sampling_override)
-		r->sampling_rate = d->cfg.sampling_override;
+	if (e->force_rate)
+		r->sampling_rate = e->force_rate;
 	else if (h->sampling & 0x3fff)
 		r->sampling_rate = h->sampling & 0x3fff;
 	r->present = FF_BIT(FF_TIME_START) | FF_BIT(FF_TIME_END) |

@@ -572,8 +572,8 @@ static int flow_sample(struct flow_decoder *d, struct flow_exporter *e,
 	x.r->seq = seq;
 	x.r->packets = 1;
 	x.r->present = FF_BIT(FF_SEQ) | FF_BIT(FF_PACKETS);
-	if (d->cfg.sampling_override)
-		x.r->sampling_rate = d->cfg.sampling_override;
+	if (e->force_rate)
+		x.r->sampling_rate = e->force_rate;
 	else if (rate)
 		x.r->sampling_rate = rate;
 	set_if(x.r, false, in_fmt, in_val, internal);

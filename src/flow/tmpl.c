@@ -47,9 +47,10 @@
  * Options data is not emitted as flow records: it feeds the per-cache
  * sampler table (sampler/selector id -> rate), the exporter-wide rate
  * (options without a sampler id) and systemInitTimeMilliseconds. A flow's
- * sampling rate is, in order: cfg.sampling_override; the record's own
- * interval fields; its sampler id looked up in the table; the
- * exporter-wide rate; cfg.default_sampling.
+ * sampling rate is, in order: the configured override (the exporter's
+ * sampling rule, else cfg.sampling_override); the record's own interval
+ * fields; its sampler id looked up in the table; the exporter-wide rate;
+ * the configured default (the rule's, else cfg.default_sampling).
  *
  * Refresh and redefinition. Exporters resend templates often. The field
  * specifiers are kept as received; a template that matches them byte for
@@ -936,8 +937,9 @@ static inline __attribute__((always_inline)) void op_apply(struct flow_decoder *
 
 /* Resolve what needed the whole record: uptime-relative times and the
  * record's own sampling fields. */
-static void rec_post(struct flow_decoder *d, struct tmpl_cache *tc,
-		     struct flow_rec *r, const struct rec_scratch *s)
+static void rec_post(struct flow_decoder *d, const struct flow_exporter *e,
+		     struct tmpl_cache *tc, struct flow_rec *r,
+		     const struct rec_scratch *s)
 {
 	unsigned k;
 	uint32_t rate;
@@ -962,7 +964,7 @@ static void rec_post(struct flow_decoder *d, struct tmpl_cache *tc,
 			}
 		}
 	}
-	if (d->cfg.sampling_override)
+	if (e->force_rate)
 		return;
 	if (s->has & S_INT)
 		r->sampling_rate = rate_clamp(s->interval);
@@ -1114,8 +1116,8 @@ static enum flow_err run_set(struct flow_decoder *d, struct flow_exporter *e,
 			     long *nrec)
 {
 	const struct tmpl_op *o, *end = t->ops + t->nops;
-	uint32_t rate = d->cfg.sampling_override ? d->cfg.sampling_override :
-			tc->opt_rate ? tc->opt_rate : d->cfg.default_sampling;
+	uint32_t rate = e->force_rate ? e->force_rate :
+			tc->opt_rate ? tc->opt_rate : e->default_rate;
 	struct rec_scratch s;
 	struct flow_rec *r;
 	const uint8_t *p;
@@ -1149,7 +1151,7 @@ static enum flow_err run_set(struct flow_decoder *d, struct flow_exporter *e,
 			for (o = t->ops; o < end; o++)
 				op_apply(d, r, &s, m, o, p + o->off, o->len);
 			if (t->flags & TF_POST)
-				rec_post(d, tc, r, &s);
+				rec_post(d, e, tc, r, &s);
 		}
 	} else {
 		while (cur_left(body) >= t->min_len) {
@@ -1171,7 +1173,7 @@ static enum flow_err run_set(struct flow_decoder *d, struct flow_exporter *e,
 				break;
 			}
 			if (t->flags & TF_POST)
-				rec_post(d, tc, r, &s);
+				rec_post(d, e, tc, r, &s);
 			good++;
 		}
 	}

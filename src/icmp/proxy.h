@@ -5,7 +5,9 @@
 
 #include <stdio.h>
 
-/* Write @fn's output to @path atomically (temporary file, then rename). */
+/* Write @fn's output to @path atomically (temporary file, then rename);
+ * where no file can be created beside it, rewrite it in place without
+ * truncating it first. */
 void proxy_stats_file(const char *path, void (*fn)(const void *ctx, FILE *f),
 		      const void *ctx);
 

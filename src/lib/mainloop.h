@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * mainloop.h - a daemon's main thread: signals (signalfd), a periodic
- * tick (timerfd) and any other fds, on one epoll
+ * mainloop.h - a daemon's main thread on lib/evloop: signals (signalfd), a
+ * periodic tick (timerfd) and any other fds, each with a callback
  *
  * mainloop_init() blocks SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGPIPE in
  * the calling thread; call it before starting other threads so they
@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "lib/evloop.h"
+
 #define MAINLOOP_MAX_FDS 32
 
 typedef void (*mainloop_fn)(void *arg);
@@ -19,7 +21,8 @@ typedef void (*mainloop_sig_fn)(void *arg, int sig);
 typedef void (*mainloop_fd_fn)(void *arg, int fd, uint32_t events);
 
 struct mainloop {
-	int epfd, sfd, tfd;
+	struct evloop loop;
+	int sfd, tfd;
 	mainloop_fn on_tick;		/* every tick_ms */
 	mainloop_sig_fn on_signal;	/* SIGHUP, SIGUSR1 */
 	void *arg;

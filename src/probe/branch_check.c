@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/nlroute.h"
+#include "lib/nl.h"
 #include "lib/opt.h"
 #include "probe/branch.h"
 #include "probe/config.h"
@@ -48,7 +48,7 @@ static void usage(FILE *f)
 
 struct check {
 	const struct branch_opts *o;
-	struct nlr nl;
+	struct nl nl;
 	int ifindex;
 	int problems;
 };
@@ -93,18 +93,18 @@ struct rule_find {
 	uint32_t table, priority;
 };
 
-static int rule_cb(void *arg, const struct nlr_rule *r)
+static int rule_cb(void *arg, const struct nl_rule *r)
 {
 	struct rule_find *f = arg;
 
 	if (f->found || r->action != FR_ACT_TO_TBL || r->table == 253 || r->table == 254 ||
 	    r->table == 255 || r->invert)
 		return 0;
-	if (r->has_src && !ip_prefix_contains(&r->src, f->src))
+	if (r->src.len && !ip_prefix_contains(&r->src, f->src))
 		return 0;
-	if (r->has_dst && !ip_prefix_contains(&r->dst, f->dst))
+	if (r->dst.len && !ip_prefix_contains(&r->dst, f->dst))
 		return 0;
-	if (!r->has_src && !r->has_dst)
+	if (!r->src.len && !r->dst.len)
 		return 0;
 	if (r->iif[0] && strcmp(r->iif, f->o->tunnel))
 		return 0;
@@ -120,7 +120,7 @@ struct default_find {
 	bool any, via_tunnel;
 };
 
-static int default_cb(void *arg, const struct nlr_route *r)
+static int default_cb(void *arg, const struct nl_route *r)
 {
 	struct default_find *f = arg;
 	unsigned i;
@@ -128,7 +128,7 @@ static int default_cb(void *arg, const struct nlr_route *r)
 	if (r->table != f->table || r->dst.len != 0 || r->type != RTN_UNICAST)
 		return 0;
 	f->any = true;
-	for (i = 0; i < r->nnh; i++)
+	for (i = 0; i < r->nh_count; i++)
 		if (r->nh[i].ifindex == f->ifindex)
 			f->via_tunnel = true;
 	return 0;
@@ -144,7 +144,7 @@ static void diagnose_rule(struct check *c, const struct ip_addr *src, const stru
 
 	ip_addr_fmt(src, s);
 	ip_addr_fmt(dst, d);
-	nlr_rule_dump(&c->nl, src->family, rule_cb, &rf);
+	nl_dump_rules(&c->nl, src->family, rule_cb, &rf);
 	if (!rf.found) {
 		missing(c, "a policy rule sending packets from %s to %s into a table whose default "
 			"route is %s (see 'wanscope branch-config')", s, d, o->tunnel);
@@ -152,7 +152,7 @@ static void diagnose_rule(struct check *c, const struct ip_addr *src, const stru
 	}
 	df.table = rf.table;
 	df.ifindex = c->ifindex;
-	nlr_route_dump(&c->nl, src->family, default_cb, &df);
+	nl_dump_routes(&c->nl, src->family, default_cb, &df);
 	if (!df.via_tunnel)
 		missing(c, "table %u (rule priority %u matches) has %s; it needs a default route "
 			"through %s", rf.table, rf.priority,
@@ -163,11 +163,11 @@ static void diagnose_rule(struct check *c, const struct ip_addr *src, const stru
 			"specific route in table %u wins", rf.priority, rf.table, rf.table);
 }
 
-static void check_route(struct check *c, const struct nlr_query *q, const char *what)
+static void check_route(struct check *c, const struct nl_route_query *q, const char *what)
 {
-	struct nlr_route r;
+	struct nl_route r;
 	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN], n[IF_NAMESIZE];
-	int ret = nlr_route_get(&c->nl, q, &r);
+	int ret = nl_route_get(&c->nl, q, &r);
 
 	ip_addr_fmt(&q->src, s);
 	ip_addr_fmt(&q->dst, d);
@@ -182,9 +182,9 @@ static void check_route(struct check *c, const struct nlr_query *q, const char *
 		diagnose_rule(c, &q->src, &q->dst);
 		return;
 	}
-	if (r.type != RTN_UNICAST || !r.nnh || r.nh[0].ifindex != c->ifindex) {
+	if (r.type != RTN_UNICAST || !r.nh_count || r.nh[0].ifindex != c->ifindex) {
 		missing(c, "%s would leave through %s (table %u), not %s", what,
-			r.nnh ? ifname(r.nh[0].ifindex, n) : "nowhere", r.table, c->o->tunnel);
+			r.nh_count ? ifname(r.nh[0].ifindex, n) : "nowhere", r.table, c->o->tunnel);
 		diagnose_rule(c, &q->src, &q->dst);
 		return;
 	}
@@ -218,8 +218,8 @@ int branch_check_main(int argc, char **argv)
 {
 	struct branch_opts o;
 	struct check c = { .o = &o };
-	struct nlr_link link;
-	struct nlr_query q;
+	struct nl_link link;
+	struct nl_route_query q;
 	struct ip_addr hub;
 	char t[IP_ADDR_STRLEN], h[IP_ADDR_STRLEN], what[160];
 	unsigned i, nh;
@@ -227,15 +227,15 @@ int branch_check_main(int argc, char **argv)
 
 	if (r)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
-	if ((r = nlr_open(&c.nl)) < 0) {
+	if ((r = nl_open(&c.nl)) < 0) {
 		fprintf(stderr, "wanscope branch-check: netlink: %s\n", strerror(-r));
 		return EXIT_FAIL;
 	}
-	r = nlr_link_get(&c.nl, o.tunnel, &link);
+	r = nl_link_get(&c.nl, o.tunnel, &link);
 	if (r < 0) {
 		missing(&c, "tunnel device %s: %s", o.tunnel,
 			r == -ENODEV ? "no such device" : strerror(-r));
-		nlr_close(&c.nl);
+		nl_close(&c.nl);
 		return EXIT_FAIL;
 	}
 	c.ifindex = link.ifindex;
@@ -257,7 +257,7 @@ int branch_check_main(int argc, char **argv)
 		memset(&q, 0, sizeof(q));
 		q.dst = hub;
 		q.src = o.target;
-		q.ipproto = o.target.family == 6 ? 58 : 1;
+		q.ip_proto = o.target.family == 6 ? 58 : 1;
 		if (o.type == PROBE_REPLY) {
 			int fwd = read_sysctl(o.target.family == 6 ?
 					      "/proc/sys/net/ipv6/conf/all/forwarding" :
@@ -273,12 +273,12 @@ int branch_check_main(int argc, char **argv)
 			snprintf(what, sizeof(what), "a reply probe %s -> %s arriving on %s", t, h,
 				 o.tunnel);
 		} else {
-			struct nlr_query lq = { 0 };
-			struct nlr_route lr;
+			struct nl_route_query lq = { 0 };
+			struct nl_route lr;
 
 			if (i == 0) {
 				lq.dst = o.target;
-				if (nlr_route_get(&c.nl, &lq, &lr) < 0 || lr.type != RTN_LOCAL)
+				if (nl_route_get(&c.nl, &lq, &lr) < 0 || lr.type != RTN_LOCAL)
 					missing(&c, "target %s is not a local address (ip address add "
 						"%s/%u dev lo)", t, t, o.target.family == 6 ? 128 : 32);
 				else
@@ -289,7 +289,7 @@ int branch_check_main(int argc, char **argv)
 		check_route(&c, &q, what);
 	}
 	check_firewall(&c);
-	nlr_close(&c.nl);
+	nl_close(&c.nl);
 	if (c.problems)
 		printf("%d problem(s) found\n", c.problems);
 	return c.problems ? EXIT_FAIL : EXIT_OK;

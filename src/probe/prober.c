@@ -240,7 +240,7 @@ static int tun_resolve_ll(struct prober *p, struct ptunnel *t, bool wait)
 	size_t sl;
 	int r, fd, i;
 
-	r = nlr_neigh_lookup(&p->nl, t->ifindex, peer, t->ll, sizeof(t->ll));
+	r = nl_neigh_lookup(&p->nl, t->ifindex, peer, t->ll, sizeof(t->ll));
 	if (r > 0) {
 		t->lllen = (unsigned)r;
 		return 0;
@@ -259,7 +259,7 @@ static int tun_resolve_ll(struct prober *p, struct ptunnel *t, bool wait)
 		struct timespec ts = { 0, 20 * 1000000 };
 
 		nanosleep(&ts, NULL);
-		r = nlr_neigh_lookup(&p->nl, t->ifindex, peer, t->ll, sizeof(t->ll));
+		r = nl_neigh_lookup(&p->nl, t->ifindex, peer, t->ll, sizeof(t->ll));
 		if (r > 0) {
 			t->lllen = (unsigned)r;
 			return 0;
@@ -628,15 +628,15 @@ struct src_find {
 	bool global;
 };
 
-static int src_find_cb(void *arg, const struct nlr_addr *a)
+static int src_find_cb(void *arg, const struct nl_ifaddr *a)
 {
 	struct src_find *f = arg;
 
-	if (a->ifindex != f->ifindex || a->pfx.addr.family != f->family)
+	if (a->ifindex != f->ifindex || a->local.family != f->family)
 		return 0;
 	if (ip_addr_is_set(f->out) && (f->global || a->scope != 0))
 		return 0;
-	*f->out = a->pfx.addr;
+	*f->out = a->local;
 	f->global = a->scope == 0;
 	return 0;
 }
@@ -645,20 +645,20 @@ static int tunnel_setup(struct prober *p, struct ptunnel *t)
 {
 	const struct tunnel_conf *c = t->conf;
 	uint8_t fam = c->targets[0].family;
-	struct nlr_link link;
+	struct nl_link link;
 	char buf[IP_ADDR_STRLEN];
 	int r;
 
 	t->source = c->source;
 	if (c->iface[0]) {
-		r = p->have_nl ? nlr_link_get(&p->nl, c->iface, &link) : -ENOSYS;
+		r = p->have_nl ? nl_link_get(&p->nl, c->iface, &link) : -ENOSYS;
 		if (r < 0) {
 			log_warnx("tunnel %s: iface %s: %s", c->name, c->iface,
 				  r == -ENODEV ? "no such device" : strerror(-r));
 			return -1;
 		}
 		t->ifindex = link.ifindex;
-		t->l2 = link.arphrd == ARPHRD_ETHER;
+		t->l2 = link.type == ARPHRD_ETHER;
 		if (!(link.flags & IFF_UP))
 			log_warnx("tunnel %s: %s is down", c->name, c->iface);
 		if (!strcmp(link.kind, "wireguard") && c->type == PROBE_REPLY)
@@ -683,7 +683,7 @@ static int tunnel_setup(struct prober *p, struct ptunnel *t)
 	if (!ip_addr_is_set(&t->source)) {
 		struct src_find f = { t->ifindex, fam, &t->source, false };
 
-		nlr_addr_dump(&p->nl, fam, src_find_cb, &f);
+		nl_dump_addrs(&p->nl, fam, src_find_cb, &f);
 		if (!ip_addr_is_set(&t->source)) {
 			log_warnx("tunnel %s: %s has no IPv%u address to receive probes on; set "
 				  "'source'", c->name, c->iface, fam);
@@ -726,7 +726,7 @@ int prober_init(struct prober *p, struct probe_conf *conf)
 		log_warn("getrandom");
 		return -1;
 	}
-	r = nlr_open(&p->nl);
+	r = nl_open(&p->nl);
 	p->have_nl = r == 0;
 	if (r < 0) {
 		errno = -r;
@@ -910,7 +910,7 @@ void prober_free(struct prober *p)
 		close(p->sfd);
 	ev_close(&p->loop);
 	if (p->have_nl)
-		nlr_close(&p->nl);
+		nl_close(&p->nl);
 	free(p->tun);
 	free(p->tg);
 	free(p->heap);

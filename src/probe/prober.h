@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 #include "lib/evloop.h"
-#include "lib/nlroute.h"
+#include "lib/nl.h"
 #include "probe/config.h"
 #include "probe/health.h"
 #include "probe/sock.h"
@@ -96,7 +96,7 @@ struct prober {
 	const char *conf_path;
 	struct evloop loop;
 	int tfd, sfd, hk_tfd;	/* probe timer, signals, housekeeping timer */
-	struct nlr nl;
+	struct nl nl;
 	bool have_nl;
 	struct ptunnel *tun;
 	uint32_t ntun;

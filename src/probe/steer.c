@@ -17,8 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/rtnetlink.h>
+
 #include "lib/log.h"
 #include "probe/prober.h"
+
+#define STEER_MAX_NH 16		/* tunnels carrying one prefix */
+_Static_assert(STEER_MAX_NH <= NL_MAX_NEXTHOPS, "a group's routes must fit a struct nl_route");
 
 struct steer_member {
 	uint32_t tunnel;
@@ -31,7 +36,7 @@ struct steer_group {
 	struct ip_prefix dst;
 	struct steer_member *m;
 	unsigned nm;
-	uint32_t installed[NLR_MAX_NH * 3];
+	uint32_t installed[STEER_MAX_NH * 3];
 	unsigned ninstalled;
 };
 
@@ -61,7 +66,7 @@ static int u32_cmp(const void *a, const void *b)
 
 static void group_apply(struct prober *p, struct steer_group *grp, bool restore)
 {
-	uint32_t want[NLR_MAX_NH * 3];
+	uint32_t want[STEER_MAX_NH * 3];
 	unsigned nwant = 0, i, j;
 	char pbuf[IP_PREFIX_STRLEN];
 
@@ -78,29 +83,33 @@ static void group_apply(struct prober *p, struct steer_group *grp, bool restore)
 	// cppcheck-suppress uninitvar
 	qsort(want, nwant, sizeof(want[0]), u32_cmp);
 	for (i = 0; i < nwant; i++) {
-		struct nlr_route r;
+		struct nl_route r;
 		int ret;
 
 		memset(&r, 0, sizeof(r));
 		r.family = grp->family;
 		r.table = grp->table;
 		r.dst = grp->dst;
-		r.metric = want[i];
+		r.priority = want[i];
 		r.protocol = (uint8_t)p->conf->route_protocol;
-		for (j = 0; j < grp->nm && r.nnh < NLR_MAX_NH; j++) {
+		r.type = RTN_UNICAST;
+		for (j = 0; j < grp->nm && r.nh_count < STEER_MAX_NH; j++) {
 			if (member_metric(p, &grp->m[j], restore) != want[i])
 				continue;
-			r.nh[r.nnh].ifindex = p->tun[grp->m[j].tunnel].ifindex;
-			r.nh[r.nnh].gw = grp->m[j].r->via;
-			r.nnh++;
+			r.nh[r.nh_count].ifindex = p->tun[grp->m[j].tunnel].ifindex;
+			r.nh[r.nh_count].gw = grp->m[j].r->via;
+			r.nh_count++;
 		}
-		ret = nlr_route_replace(&p->nl, &r);
+		/* A single nexthop without a gateway is on-link. */
+		r.scope = r.nh_count == 1 && !ip_addr_is_set(&r.nh[0].gw) ? RT_SCOPE_LINK :
+									     RT_SCOPE_UNIVERSE;
+		ret = nl_route_replace(&p->nl, &r);
 		if (ret < 0)
 			log_warnx("route %s table %u metric %u: %s", pbuf, grp->table, want[i],
 				  strerror(-ret));
 	}
 	for (i = 0; i < grp->ninstalled; i++) {
-		struct nlr_route r;
+		struct nl_route r;
 		int ret;
 
 		for (j = 0; j < nwant && want[j] != grp->installed[i]; j++)
@@ -111,9 +120,10 @@ static void group_apply(struct prober *p, struct steer_group *grp, bool restore)
 		r.family = grp->family;
 		r.table = grp->table;
 		r.dst = grp->dst;
-		r.metric = grp->installed[i];
+		r.priority = grp->installed[i];
 		r.protocol = (uint8_t)p->conf->route_protocol;
-		ret = nlr_route_del(&p->nl, &r);
+		r.type = RTN_UNICAST;
+		ret = nl_route_del(&p->nl, &r);
 		if (ret < 0 && ret != -ESRCH)
 			log_warnx("route %s table %u metric %u: delete: %s", pbuf, grp->table,
 				  grp->installed[i], strerror(-ret));
@@ -128,7 +138,7 @@ struct leftover_ctx {
 };
 
 /* Adopt our routes from an earlier run so group_apply removes the stale ones. */
-static int leftover_cb(void *arg, const struct nlr_route *r)
+static int leftover_cb(void *arg, const struct nl_route *r)
 {
 	struct leftover_ctx *c = arg;
 	struct steer *s = c->p->steer;
@@ -142,10 +152,10 @@ static int leftover_cb(void *arg, const struct nlr_route *r)
 		if (g->family != r->family || g->table != r->table || g->dst.len != r->dst.len ||
 		    !ip_addr_eq(&g->dst.addr, &r->dst.addr))
 			continue;
-		for (j = 0; j < g->ninstalled && g->installed[j] != r->metric; j++)
+		for (j = 0; j < g->ninstalled && g->installed[j] != r->priority; j++)
 			;
 		if (j == g->ninstalled && g->ninstalled < sizeof(g->installed) / sizeof(g->installed[0]))
-			g->installed[g->ninstalled++] = r->metric;
+			g->installed[g->ninstalled++] = r->priority;
 	}
 	return 0;
 }
@@ -188,8 +198,8 @@ int steer_init(struct prober *p)
 				g->table = r->table;
 				g->dst = r->dst;
 			}
-			if (g->nm == NLR_MAX_NH) {
-				log_warnx("route: more than %d tunnels carry one prefix", NLR_MAX_NH);
+			if (g->nm == STEER_MAX_NH) {
+				log_warnx("route: more than %d tunnels carry one prefix", STEER_MAX_NH);
 				return -1;
 			}
 			nm = realloc(g->m, (g->nm + 1) * sizeof(*g->m));
@@ -205,8 +215,8 @@ int steer_init(struct prober *p)
 	{
 		struct leftover_ctx c4 = { p, 4 }, c6 = { p, 6 };
 
-		nlr_route_dump(&p->nl, 4, leftover_cb, &c4);
-		nlr_route_dump(&p->nl, 6, leftover_cb, &c6);
+		nl_dump_routes(&p->nl, 4, leftover_cb, &c4);
+		nl_dump_routes(&p->nl, 6, leftover_cb, &c6);
 	}
 	for (gi = 0; gi < s->ng; gi++)
 		group_apply(p, &s->g[gi], false);

@@ -5,7 +5,8 @@
 # same capture twice, once towards `wanscope collect`, once towards nfcapd
 # / sfcapd; the stored totals (flows, packets, bytes) must be the same,
 # in the rollups and in the raw records, and the statistics must explain
-# every packet.
+# every packet. Per-exporter sampling rates given to the collector scale
+# the stored records (softflowd announces none).
 . "$(dirname "$0")/collect_lib.bash"
 need softflowd softflowctl nfcapd nfdump python3
 
@@ -50,6 +51,19 @@ check_run() { # NAME DB NFDIR
 		die "$name: sequence loss reported on loopback"
 }
 
+# check_rate NAME DB RATE: every raw record carries RATE, and the scaled
+# totals are RATE times the unscaled ones.
+check_rate() {
+	local s u
+	"$WANSCOPE" flows raw --db "$2" --last 3650d --json |
+	python3 -c "import json,sys; r=set(json.loads(l)['sampling_rate'] for l in sys.stdin); sys.exit(r != {$3})" ||
+		die "$1: raw records do not all carry sampling rate $3"
+	s=$("$WANSCOPE" flows top --db "$2" --by exporter --last 3650d --json |
+	    python3 -c "import json,sys; r=json.load(sys.stdin); print(sum(x['packets'] for x in r), sum(x['bytes'] for x in r))")
+	u=$(ws_totals "$2" | awk -v k="$3" '{print $2 * k, $3 * k}')
+	[ "$s" = "$u" ] || die "$1: scaled totals '$s', want $3 x unscaled = '$u'"
+}
+
 i=0
 for v in 5 9 10; do
 	i=$((i + 1))
@@ -60,7 +74,13 @@ for v in 5 9 10; do
 		ws_start "$db" --listen "udp://[::1]:$p" --threads 2
 		dest="[::1]:$p"
 	else
-		ws_start "$db" --listen "udp://127.0.0.1:$p" --threads 2
+		# v5: a default rate for this exporter (softflowd announces none);
+		# v9: a forced rate for its prefix, beside a global one it beats
+		case $v in
+		5) rate=10; extra=(--default-sampling 127.0.0.1=10 --default-sampling 192.0.2.0/24=3) ;;
+		9) rate=4; extra=(--sampling 7 --sampling 127.0.0.0/8=4) ;;
+		esac
+		ws_start "$db" --listen "udp://127.0.0.1:$p" --threads 2 "${extra[@]}"
 		dest="127.0.0.1:$p"
 	fi
 	mkdir -p "$T/nf$v"
@@ -75,6 +95,7 @@ for v in 5 9 10; do
 	ws_stop "$db"
 	kill -TERM "$nfpid"; wait "$nfpid"
 	check_run "NetFlow v$v" "$db" "$T/nf$v"
+	[ "$v" = 10 ] || check_rate "NetFlow v$v" "$db" "$rate"
 	json "$db.stats.json" "j['exporters'][0]['protocol']" | grep -qx "$( case $v in 5) echo nf5;; 9) echo nf9;; 10) echo ipfix;; esac)" ||
 		die "v$v: exporter protocol: $(cat "$db.stats.json")"
 done

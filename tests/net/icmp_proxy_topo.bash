@@ -86,7 +86,7 @@ px_creds() {
 	mkdir -p "$PX_DIR/kcreds" &&
 	cp "$PX_DIR/creds/ca.crt" "$PX_DIR/creds/connector.crt" \
 		"$PX_DIR/creds/connector.key" "$PX_DIR/kcreds/" &&
-	chown -R 65534:65534 "$PX_DIR/kcreds" && chmod 755 "$PX_DIR"
+	chown -R 65534:65534 "$PX_DIR/kcreds" && chmod 1777 "$PX_DIR"
 }
 
 px_edge() { # extra args...

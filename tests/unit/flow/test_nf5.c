@@ -218,6 +218,87 @@ static void test_sampling_override(void **state)
 	flow_decoder_free(d);
 }
 
+/* The rate one v5 packet from @src gets under @cfg (@announced in the
+ * header, 0 = none). */
+static uint32_t rate_of(const struct flow_decoder_cfg *cfg, const char *src,
+			uint16_t announced)
+{
+	static struct sink s;
+	struct flow_decoder *d;
+	struct pkt p;
+	uint32_t rate;
+
+	memset(&s, 0, sizeof(s));
+	d = flow_decoder_new(cfg, sink_fn, &s);
+	assert_non_null(d);
+	hdr(&p, 1, 1000, 1700000000, 0, 1, 0, 0, announced ? 0x4000 | announced : 0);
+	rec(&p, 1, 0, 0);
+	assert_int_equal(feed(d, &p, src), FE_OK);
+	assert_int_equal(s.n, 1);
+	rate = s.r[0].sampling_rate;
+	flow_decoder_free(d);
+	return rate;
+}
+
+static void add_rule(struct flow_decoder_cfg *cfg, const char *text, bool force)
+{
+	struct flow_sampling_rule r;
+	char err[256];
+
+	if (flow_sampling_rule_parse(text, force, &r, err, sizeof(err)) < 0 ||
+	    flow_sampling_rule_add(cfg->sampling_rules, &cfg->nsampling_rules, &r,
+				   err, sizeof(err)) < 0)
+		fail_msg("%s: %s", text, err);
+}
+
+static void test_sampling_rules(void **state)
+{
+	struct flow_decoder_cfg cfg = { .sampling_override = 1000 };
+	struct flow_sampling_rule r;
+	char err[256], buf[64];
+
+	(void)state;
+	add_rule(&cfg, "192.0.2.0/24=10", true);
+	add_rule(&cfg, "192.0.2.7=0", true);		/* as announced */
+	add_rule(&cfg, "192.0.2.8=0", true);
+	add_rule(&cfg, "192.0.2.8=32", false);		/* ... else 32 */
+	add_rule(&cfg, "2001:db8::/32=5", false);
+	/* no rule: the decoder-wide override */
+	assert_int_equal(rate_of(&cfg, "198.51.100.1", 64), 1000);
+	/* the /24 rule over the decoder-wide one */
+	assert_int_equal(rate_of(&cfg, "192.0.2.9", 64), 10);
+	/* the longest prefix wins: .7 is exempt, .8 too with its own default */
+	assert_int_equal(rate_of(&cfg, "192.0.2.7", 64), 64);
+	assert_int_equal(rate_of(&cfg, "192.0.2.7", 0), 1);
+	assert_int_equal(rate_of(&cfg, "192.0.2.8", 64), 64);
+	assert_int_equal(rate_of(&cfg, "192.0.2.8", 0), 32);
+	/* a default-only rule: announced rates stand, silence gets the rule's */
+	assert_int_equal(rate_of(&cfg, "2001:db8::1", 0), 5);
+	assert_int_equal(rate_of(&cfg, "2001:db8::1", 200), 200);
+
+	/* parse, print, refuse */
+	assert_int_equal(flow_sampling_rule_parse("2001:db8::1=7", true, &r, err,
+						  sizeof(err)), 0);
+	flow_sampling_rule_fmt(&r, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8::1/128=7");
+	assert_int_equal(flow_sampling_rule_parse("192.0.2.1/24=7", true, &r, err,
+						  sizeof(err)), -1);
+	assert_non_null(strstr(err, "'192.0.2.1/24' is not an address or prefix"));
+	assert_int_equal(flow_sampling_rule_parse("192.0.2.1=0", false, &r, err,
+						  sizeof(err)), -1);
+	assert_non_null(strstr(err, "'0' is not a sampling rate (1..4294967295)"));
+	assert_int_equal(flow_sampling_rule_parse("192.0.2.1", true, &r, err,
+						  sizeof(err)), -1);
+	assert_non_null(strstr(err, "is not EXPORTER=RATE"));
+	assert_int_equal(flow_sampling_rule_parse("192.0.2.1=5x", true, &r, err,
+						  sizeof(err)), -1);
+	assert_int_equal(flow_sampling_rule_parse("192.0.2.0/24=3", true, &r, err,
+						  sizeof(err)), 0);
+	assert_int_equal(flow_sampling_rule_add(cfg.sampling_rules, &cfg.nsampling_rules,
+						&r, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "a rate for 192.0.2.0/24 is given twice"));
+}
+
 static void test_engines(void **state)
 {
 	struct sink s;
@@ -348,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_uptime_wrap),
 		cmocka_unit_test(test_sampling_override),
+		cmocka_unit_test(test_sampling_rules),
 		cmocka_unit_test(test_engines),
 		cmocka_unit_test(test_sequence),
 		cmocka_unit_test(test_malformed),
