@@ -4,10 +4,11 @@
  *
  * Feeds records shaped like ws-flowgen's (4 exporters, 65,536 sources,
  * 60,000 source ports) to the rollups alone and to the whole store
- * (rollups + raw IPFIX/zstd files + SQLite commits every 2,000,000
- * records, i.e. every 2 s at 1M records/s) on one thread, and prints CPU
- * nanoseconds per record.
- * Usage: collect_store_bench [RECORDS [DIR [ROLLUP_KEYS]]]
+ * (rollups + raw IPFIX files + SQLite commits every 2,000,000 records,
+ * i.e. every 2 s at 1M records/s) on one thread, once per raw codec (zstd
+ * level 1, zstd level -5, lz4, none; or the one named), and prints CPU
+ * nanoseconds per record and raw-file bytes per record.
+ * Usage: collect_store_bench [RECORDS [DIR [ROLLUP_KEYS [CODEC]]]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,14 +69,34 @@ int main(int argc, char **argv)
 	int64_t now = 1700000000000;
 	double t0, t_ru, t_store;
 	char err[256];
+	enum ipfix_codec codecs[4] = {
+		IPFIX_CODEC_ZSTD, IPFIX_CODEC_ZSTD, IPFIX_CODEC_LZ4, IPFIX_CODEC_NONE,
+	};
+	int levels[4] = { 1, -5, 1, 1 };
+	unsigned ncodec = 4, k;
 
 	if (!recs)
 		return 1;
-	if (argc > 4 || (argc > 1 && (n == 0 || argv[1][0] == '-'))) {
-		fprintf(stderr, "usage: collect_store_bench [RECORDS [DIR [ROLLUP_KEYS]]]\n"
+	if (argc > 4 && strcmp(argv[4], "all")) {
+		char name[16], *colon;
+
+		ncodec = 1;
+		snprintf(name, sizeof(name), "%s", argv[4]);
+		colon = strchr(name, ':');
+		if (colon) {
+			*colon = 0;
+			levels[0] = atoi(colon + 1);
+		}
+		if (ipfix_codec_parse(name, &codecs[0]) < 0)
+			argc = 99;
+	}
+	if (argc > 5 || (argc > 1 && (n == 0 || argv[1][0] == '-'))) {
+		fprintf(stderr, "usage: collect_store_bench [RECORDS [DIR [ROLLUP_KEYS [CODEC]]]]\n"
 			"  RECORDS      records to feed (default 3000000)\n"
 			"  DIR          where the store's files go (default /tmp)\n"
-			"  ROLLUP_KEYS  rollup keys per dimension (default 16384)\n");
+			"  ROLLUP_KEYS  rollup keys per dimension (default 16384)\n"
+			"  CODEC        raw files: zstd[:LEVEL], lz4, none or all (default all:\n"
+			"               zstd:1, zstd:-5, lz4, none)\n");
 		free(recs);
 		return 2;
 	}
@@ -104,31 +125,42 @@ int main(int argc, char **argv)
 	}
 	t0 = cpu_ns() - t0;
 	t_ru -= t0;
-	/* the whole store */
-	collect_cfg_defaults(&cfg);
-	snprintf(cfg.db, sizeof(cfg.db), "%s/ws-store-bench-%d.db", dir, (int)getpid());
-	s = store_open(&cfg, err, sizeof(err));
-	if (!s) {
-		fprintf(stderr, "store: %s\n", err);
-		return 1;
-	}
-	t_store = cpu_ns();
-	for (i = 0; i < n; i += 1024) {
-		size_t j, m = n - i < 1024 ? (size_t)(n - i) : 1024;
+	printf("%llu records: rollups %.0f ns/record\n", (unsigned long long)n, t_ru / (double)n);
+	/* the whole store, per codec */
+	for (k = 0; k < ncodec; k++) {
+		struct store_stats ss;
+		char cmd[16384], label[32];
 
-		for (j = 0; j < m; j++)
-			mk(&recs[j], i + j, now + (int64_t)((i + j) / 1000));
-		store_add(s, recs, m);
-		if ((i + 1024) % per < 1024)
-			store_commit(s, now + (int64_t)(i / 1000));
-	}
-	store_close(s, now + (int64_t)(n / 1000));
-	t_store = cpu_ns() - t_store - t0;
-	printf("%llu records: rollups %.0f ns/record, whole store %.0f ns/record\n",
-	       (unsigned long long)n, t_ru / (double)n, t_store / (double)n);
-	{
-		char cmd[16384];
+		collect_cfg_defaults(&cfg);
+		cfg.raw_compress = codecs[k];
+		cfg.zstd_level = levels[k];
+		snprintf(cfg.db, sizeof(cfg.db), "%s/ws-store-bench-%d.db", dir, (int)getpid());
+		s = store_open(&cfg, err, sizeof(err));
+		if (!s) {
+			fprintf(stderr, "store: %s\n", err);
+			return 1;
+		}
+		t_store = cpu_ns();
+		for (i = 0; i < n; i += 1024) {
+			size_t j, m = n - i < 1024 ? (size_t)(n - i) : 1024;
 
+			for (j = 0; j < m; j++)
+				mk(&recs[j], i + j, now + (int64_t)((i + j) / 1000));
+			store_add(s, recs, m);
+			if ((i + 1024) % per < 1024)
+				store_commit(s, now + (int64_t)(i / 1000));
+		}
+		store_commit(s, now + (int64_t)(n / 1000));
+		store_get_stats(s, &ss);
+		store_close(s, now + (int64_t)(n / 1000));
+		t_store = cpu_ns() - t_store - t0;
+		if (codecs[k] == IPFIX_CODEC_ZSTD)
+			snprintf(label, sizeof(label), "zstd:%d", levels[k]);
+		else
+			snprintf(label, sizeof(label), "%s", ipfix_codec_name(codecs[k]));
+		printf("whole store, raw %-8s %4.0f ns/record, raw files %5.1f bytes/record\n",
+		       label, t_store / (double)n,
+		       (double)ss.raw_bytes / (double)(ss.raw_records ? ss.raw_records : 1));
 		if (snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'-* '%s.d'", cfg.db, cfg.db,
 			     cfg.db) < (int)sizeof(cmd) && system(cmd) != 0)
 			return 1;

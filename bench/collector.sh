@@ -6,15 +6,24 @@
 # CPU nanoseconds per record (user+system of the collector, from its
 # rusage at exit, so the final flush counts) and records lost; then the
 # ratios to the best peer. Reports only; asserts nothing.
+# Beside them runs the receive floor (ws-recv-floor: the same sockets and
+# recvmmsg batches as wanscope, records counted from the framing and
+# discarded): the kernel receive path alone, the least CPU per record any
+# collector that reads sockets can spend on this machine.
 #
 # Environment: RATE (records/s, default 1000000), COUNT (records per run,
 # default 3000000), PROTOS (default "nf5 nf9 ipfix sflow"), PEERS
-# (default "nfdump pmacct").
+# (default "nfdump pmacct"; "none" for wanscope and the floor alone),
+# FLOOR (default 1; 0 leaves the receive floor out), WSARGS (more
+# arguments for wanscope collect, e.g. "--raw-compress lz4").
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD
 W=${WANSCOPE:-$top/build/wanscope}
 G=${FLOWGEN:-$top/build/bench/ws-flowgen}
+F=${RECVFLOOR:-$top/build/bench/ws-recv-floor}
+FLOOR=${FLOOR:-1}
+WSARGS=${WSARGS:-}
 RATE=${RATE:-1000000}
 COUNT=${COUNT:-3000000}
 PROTOS=${PROTOS:-nf5 nf9 ipfix sflow}
@@ -24,7 +33,7 @@ port=$((30000 + $$ % 1000 * 8))
 RUNPID=
 trap '[ -n "$RUNPID" ] && kill -INT $RUNPID 2>/dev/null; rm -rf "$T"' EXIT
 
-[ -x "$W" ] && [ -x "$G" ] || { echo "build first: ninja -C build"; exit 1; }
+[ -x "$W" ] && [ -x "$G" ] && [ -x "$F" ] || { echo "build first: ninja -C build"; exit 1; }
 sysctl -qw net.core.rmem_max=67108864 2>/dev/null || true
 
 # cpu_start OUT CMD...: run CMD; when it exits, OUT holds "user_ns sys_ns".
@@ -86,7 +95,10 @@ run_one() { # PROTO COLLECTOR
 	rm -rf "$T/run"; mkdir -p "$T/run"
 	case $who in
 	wanscope)
-		cpu_start "$T/cpu" "$W" collect --listen "udp://127.0.0.1:$p" --db "$T/run/flows.db" --rcvbuf 64M 2>>"$T/wanscope.log"
+		cpu_start "$T/cpu" "$W" collect --listen "udp://127.0.0.1:$p" --db "$T/run/flows.db" --rcvbuf 64M $WSARGS 2>>"$T/wanscope.log"
+		;;
+	floor)
+		cpu_start "$T/cpu" "$F" --listen "127.0.0.1:$p" --rcvbuf $((64 << 20)) >"$T/floor.json" 2>>"$T/floor.log"
 		;;
 	nfcapd)
 		cpu_start "$T/cpu" nfcapd -b 127.0.0.1 -p "$p" -w "$T/run" -t 3600 >>"$T/nfdump.log" 2>&1
@@ -125,7 +137,11 @@ EOC
 	pk=$(python3 -c "import json; print(json.load(open('$T/gen.json'))['packets'])")
 	case $who in
 	wanscope)
-		stored=$(python3 -c "import json; print(json.load(open('$T/run/flows.db.stats.json'))['store']['records'])") ;;
+		stored=$(python3 -c "import json; print(json.load(open('$T/run/flows.db.stats.json'))['store']['records'])")
+		python3 -c "import json; s = json.load(open('$T/run/flows.db.stats.json'))['store']; print('%.1f' % (s['raw_bytes'] / max(s['raw_records'], 1)))" >"$T/bpr"
+		python3 -c "import json; s = json.load(open('$T/run/flows.db.stats.json')); print('kernel_drops %d datagrams, queue_drops %d records' % (s['kernel_drops'], s['queue_drops']))" >"$T/why" ;;
+	floor)
+		stored=$(python3 -c "import json; print(json.load(open('$T/floor.json'))['records'])") ;;
 	nfcapd|sfcapd)
 		stored=$(nfdump -R "$T/run" -I 2>/dev/null | awk '/^Flows:/{print $2}') ;;
 	*)
@@ -145,16 +161,22 @@ PY
 	read -r u s <"$T/cpu"
 	cpu=$(( (u + s) / (sent > 0 ? sent : 1) ))
 	cpus=$(( (u + s) / (stored > 0 ? stored : 1) ))
-	printf '%-6s %-9s %10s %10s %10s %8s %12s\n' "$proto" "$who" "$sent" "$stored" $((sent - stored)) "$cpu" "$cpus"
+	bpr=
+	[ "$who" = wanscope ] && bpr=$(cat "$T/bpr" 2>/dev/null)
+	printf '%-6s %-9s %10s %10s %10s %8s %12s %10s\n' "$proto" "$who" "$sent" "$stored" $((sent - stored)) "$cpu" "$cpus" "$bpr"
+	[ "$who" = wanscope ] && [ "$stored" != "$sent" ] && echo "       (wanscope lost: $(cat "$T/why" 2>/dev/null))"
 	echo "$proto $who $sent $stored $cpu" >>"$results"
 }
 
-echo "rate $RATE records/s, $COUNT records per run, $(nproc) CPUs"
-echo "ns/rec: collector CPU (user+sys) per record sent; ns/stored: per record stored"
-echo "(pmacct aggregates: its 'stored' is estimated from the packets it counted)"
-printf '%-6s %-9s %10s %10s %10s %8s %12s\n' proto collector sent stored lost ns/rec ns/stored
+echo "rate $RATE records/s, $COUNT records per run, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ns/rec: collector CPU (user+sys) per record sent; ns/stored: per record stored;"
+echo "raw B/rec: wanscope's raw-file bytes per record stored${WSARGS:+ (wanscope $WSARGS)}"
+echo "(pmacct aggregates: its 'stored' is estimated from the packets it counted;"
+echo " floor: the kernel receive path alone, records counted and discarded)"
+printf '%-6s %-9s %10s %10s %10s %8s %12s %10s\n' proto collector sent stored lost ns/rec ns/stored "raw B/rec"
 for proto in $PROTOS; do
 	run_one "$proto" wanscope
+	[ "$FLOOR" = 1 ] && run_one "$proto" floor
 	for peer in $PEERS; do
 		case $peer/$proto in
 		nfdump/sflow) command -v sfcapd >/dev/null && run_one "$proto" sfcapd ;;
@@ -165,8 +187,10 @@ for proto in $PROTOS; do
 	done
 done
 
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "ratios (wanscope CPU per record / best peer's; lost records):"
+echo "ratios (CPU per record sent; best peer = the peer with the least CPU per record"
+echo "that stored anything; the floor bounds every collector from below):"
 python3 - "$results" <<'PY'
 import sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
@@ -177,12 +201,22 @@ for proto, d in by.items():
     if 'wanscope' not in d:
         continue
     ws = d['wanscope']
-    peers = {k: v for k, v in d.items() if k != 'wanscope'}
-    if not peers:
-        continue
-    best = min(peers, key=lambda k: peers[k][2] if peers[k][1] > 0 else 1e18)
-    ratio = ws[2] / peers[best][2] if peers[best][2] else float('nan')
-    print("%-6s wanscope %d ns/rec, best peer %s %d ns/rec: ratio %.2f (goal <= 0.33); "
-          "lost: wanscope %d, %s" % (proto, ws[2], best, peers[best][2], ratio,
-          ws[0] - ws[1], ", ".join("%s %d" % (k, v[0] - v[1]) for k, v in peers.items())))
+    fl = d.get('floor')
+    peers = {k: v for k, v in d.items() if k not in ('wanscope', 'floor')}
+    line = "%-6s wanscope %d ns/rec (lost %d)" % (proto, ws[2], ws[0] - ws[1])
+    if fl:
+        line += "; floor %d ns/rec (lost %d), wanscope/floor %.2f" % (
+            fl[2], fl[0] - fl[1], ws[2] / fl[2] if fl[2] else float('nan'))
+    if peers:
+        best = min(peers, key=lambda k: peers[k][2] if peers[k][1] > 0 else 1e18)
+        b = peers[best][2]
+        line += "; best peer %s %d ns/rec: wanscope/best %.2f (goal <= 0.33)" % (
+            best, b, ws[2] / b if b else float('nan'))
+        if fl:
+            line += ", floor/best %.2f (%s)" % (
+                fl[2] / b if b else float('nan'),
+                "a third of the best peer is below the floor: unreachable by any socket reader"
+                if fl[2] * 3 > b else "a third of the best peer is above the floor")
+        line += "; lost: " + ", ".join("%s %d" % (k, v[0] - v[1]) for k, v in peers.items())
+    print(line)
 PY

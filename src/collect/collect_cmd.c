@@ -20,9 +20,10 @@ static void usage(FILE *f)
 "\n"
 "Receive NetFlow v5/v9, IPFIX and sFlow v5 from exporters and store them:\n"
 "per-minute rollups in the SQLite database FILE and raw flow records in\n"
-"zstd-compressed IPFIX files in FILE.d/ (see docs/collect.md). Runs in the\n"
-"foreground until SIGINT or SIGTERM, then stores everything received and\n"
-"exits. SIGUSR1 logs the statistics.\n"
+"IPFIX files in FILE.d/, zstd-compressed unless --raw-compress says\n"
+"otherwise (see docs/collect.md). Runs in the foreground until SIGINT or\n"
+"SIGTERM, then stores everything received and exits. SIGUSR1 logs the\n"
+"statistics.\n"
 "\n"
 "Options:\n"
 "  -l, --listen URL        listen on udp://HOST:PORT (repeatable; IPv6 as\n"
@@ -56,6 +57,17 @@ static void usage(FILE *f)
 "                          the UDP source address (the agent address for\n"
 "                          sFlow), as 'flows top --by exporter' shows it\n"
 "      --no-raw            store rollups only\n"
+"      --raw-compress zstd|lz4|none  how raw files are written (default:\n"
+"                          zstd, the smallest files). none writes plain IPFIX:\n"
+"                          no compression CPU, about 8 times the bytes. lz4\n"
+"                          is in between; on flow records it saves little CPU\n"
+"                          over zstd (--zstd-level -5 saves as much with\n"
+"                          smaller files). Readers take every kind, in any\n"
+"                          mix, so this can change between runs (figures in\n"
+"                          docs/collect.md)\n"
+"      --zstd-level N      zstd level of raw files: 1..19, or -1..-7 for\n"
+"                          zstd's fast levels, less CPU for bigger files\n"
+"                          (default: 1)\n"
 "  -s, --stats-file FILE   statistics JSON, rewritten every second (default:\n"
 "                          FILE.stats.json beside the database)\n"
 "      --stats             print the running collector's statistics and exit\n"
@@ -67,6 +79,8 @@ static void usage(FILE *f)
 "Examples:\n"
 "  wanscope collect --listen udp://[::]:2055 --listen udp://127.0.0.1:6343 --db /var/lib/wanscope/flows.db\n"
 "  wanscope collect --allow 192.0.2.0/24 --allow 2001:db8::/32 --db flows.db\n"
+"  wanscope collect --zstd-level -5 --db flows.db     # less CPU, bigger files\n"
+"  wanscope collect --raw-compress none --db flows.db # least CPU, plain IPFIX\n"
 "  wanscope collect --stats --db flows.db\n"
 "\n"
 "Exit status: 0 stopped by a signal with everything stored, 1 failure\n"
@@ -161,7 +175,7 @@ static void on_signal(void *arg, int sig)
 enum {
 	O_RCVBUF = 256, O_QUEUE, O_RETAIN, O_RETAIN_SIZE, O_ROLLUP_RETAIN,
 	O_ROTATE, O_COMMIT, O_ROLLUP_KEYS, O_SAMPLING, O_DEF_SAMPLING,
-	O_NO_RAW, O_STATS,
+	O_NO_RAW, O_STATS, O_RAW_COMPRESS, O_ZSTD_LEVEL,
 };
 
 /* --sampling / --default-sampling: "N" for every exporter, or
@@ -204,6 +218,8 @@ int collect_main(int argc, char **argv)
 		{ "sampling", required_argument, NULL, O_SAMPLING },
 		{ "default-sampling", required_argument, NULL, O_DEF_SAMPLING },
 		{ "no-raw", no_argument, NULL, O_NO_RAW },
+		{ "raw-compress", required_argument, NULL, O_RAW_COMPRESS },
+		{ "zstd-level", required_argument, NULL, O_ZSTD_LEVEL },
 		{ "stats-file", required_argument, NULL, 's' },
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -315,6 +331,20 @@ int collect_main(int argc, char **argv)
 			break;
 		case O_NO_RAW:
 			cfg.raw = false;
+			break;
+		case O_RAW_COMPRESS:
+			if (ipfix_codec_parse(optarg, &cfg.raw_compress) < 0) {
+				fprintf(stderr, "wanscope: collect: --raw-compress: '%s' is "
+					"not zstd, lz4 or none\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_ZSTD_LEVEL:
+			if (collect_zstd_level_parse(optarg, &cfg.zstd_level, err,
+						     sizeof(err)) < 0) {
+				fprintf(stderr, "wanscope: collect: --zstd-level: %s\n", err);
+				return EXIT_USAGE;
+			}
 			break;
 		case 's':
 			snprintf(cfg.stats_file, sizeof(cfg.stats_file), "%s", optarg);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* collect_conf.c - the collector's options in `wanscope run` config files */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "collect/collector.h"
@@ -68,6 +70,53 @@ static bool allow_value(const void *base, unsigned i, char *buf, size_t len)
 static void allow_clear(void *base)
 {
 	((struct collect_cfg *)base)->nallow = 0;
+}
+
+static int compress_parse(void *base, const char *val, char *err, size_t errlen)
+{
+	if (ipfix_codec_parse(val, &((struct collect_cfg *)base)->raw_compress) < 0) {
+		snprintf(err, errlen, "'%s' is not zstd, lz4 or none", val);
+		return -1;
+	}
+	return 0;
+}
+
+int collect_zstd_level_parse(const char *s, int32_t *level, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < COLLECT_ZSTD_MIN || v > COLLECT_ZSTD_MAX || v == 0) {
+		snprintf(err, errlen, "'%s' is not a zstd level (%d..-1 fast, 1..%d)", s,
+			 COLLECT_ZSTD_MIN, COLLECT_ZSTD_MAX);
+		return -1;
+	}
+	*level = (int32_t)v;
+	return 0;
+}
+
+static int zstd_level_parse(void *base, const char *val, char *err, size_t errlen)
+{
+	return collect_zstd_level_parse(val, &((struct collect_cfg *)base)->zstd_level, err,
+					errlen);
+}
+
+static bool zstd_level_value(const void *base, unsigned i, char *buf, size_t len)
+{
+	if (i)
+		return false;
+	snprintf(buf, len, "%d", (int)((const struct collect_cfg *)base)->zstd_level);
+	return true;
+}
+
+static bool compress_value(const void *base, unsigned i, char *buf, size_t len)
+{
+	if (i)
+		return false;
+	snprintf(buf, len, "%s", ipfix_codec_name(((const struct collect_cfg *)base)->raw_compress));
+	return true;
 }
 
 /* Per-exporter sampling rates: one list holds both kinds, each key adds,
@@ -169,8 +218,12 @@ const struct conf_opt collect_conf_opts[] = {
 	  NULL, NULL, NULL, "store commit interval" },
 	{ "collect.rollup_keys", CONF_U32, 1, 1000000, "1000", F(rollup_keys), 0, 0,
 	  NULL, NULL, NULL, "keys kept per rollup dimension and commit; the rest are 'other'" },
-	{ "collect.zstd_level", CONF_U32, 1, 19, "1", F(zstd_level), 0, 0,
-	  NULL, NULL, NULL, "zstd level of raw files" },
+	{ "collect.zstd_level", CONF_CUSTOM, 0, 0, "1", 0, 0, 0, zstd_level_parse,
+	  zstd_level_value, NULL,
+	  "zstd level of raw files: 1..19, or -1..-7 for zstd's fast levels (less CPU, bigger files)" },
+	{ "collect.raw_compress", CONF_CUSTOM, 0, 0, "zstd", 0, 0, 0, compress_parse,
+	  compress_value, NULL,
+	  "raw blocks: zstd (smallest), lz4 (bigger, little less CPU) or none (plain IPFIX, least CPU)" },
 	{ "collect.sampling", CONF_U32, 0, UINT32_MAX, "0", F(sampling_override), 0, 0,
 	  NULL, NULL, NULL, "force this sampling rate for every exporter (0 = as exported)" },
 	{ "collect.default_sampling", CONF_U32, 1, UINT32_MAX, "1", F(default_sampling), 0, 0,

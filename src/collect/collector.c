@@ -28,6 +28,7 @@ void collect_cfg_defaults(struct collect_cfg *cfg)
 	cfg->commit_ms = 2000;
 	cfg->rollup_keys = 1000;
 	cfg->zstd_level = 1;
+	cfg->raw_compress = IPFIX_CODEC_ZSTD;
 	cfg->default_sampling = 1;
 	cfg->raw = true;
 }

@@ -17,6 +17,7 @@
 
 #include "flow/flow.h"
 #include "lib/addr.h"
+#include "flow/ipfix_file.h"
 #include "lib/conf.h"
 
 #define COLLECT_MAX_LISTEN 16
@@ -46,7 +47,8 @@ struct collect_cfg {
 	uint64_t rotate_ms;		/* a new raw file after this long */
 	uint64_t commit_ms;		/* store commit interval */
 	uint32_t rollup_keys;		/* keys kept per dimension per commit */
-	uint32_t zstd_level;
+	int32_t zstd_level;		/* -7..19; below 1: zstd's fast levels */
+	enum ipfix_codec raw_compress;	/* how raw blocks are written */
 	uint32_t sampling_override;	/* 0 = as exported */
 	uint32_t default_sampling;	/* when the exporter names no rate */
 	/* per-exporter rates, both kinds (see struct flow_sampling_rule) */
@@ -54,6 +56,13 @@ struct collect_cfg {
 	unsigned nsampling_rules;
 	bool raw;			/* store raw records (else rollups only) */
 };
+
+#define COLLECT_ZSTD_MIN (-7)
+#define COLLECT_ZSTD_MAX 19
+
+/* Parse a zstd level, COLLECT_ZSTD_MIN..COLLECT_ZSTD_MAX.
+ * Return: 0, or -1 with a message in @err. */
+int collect_zstd_level_parse(const char *s, int32_t *level, char *err, size_t errlen);
 
 /* Defaults (the values in collect --help and the config table). */
 void collect_cfg_defaults(struct collect_cfg *cfg);

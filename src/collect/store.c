@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * store.c - the embedded flow store: SQLite rollups + zstd IPFIX raw files
+ * store.c - the embedded flow store: SQLite rollups + IPFIX raw files
  *
  * Theory of operation (see store.h for the layout)
  * Only the store thread calls in here. Records arrive through
@@ -198,7 +198,8 @@ struct store *store_open(const struct collect_cfg *cfg, char *err, size_t errlen
 	/* per dimension: 16 x the keys kept, in a table of 2 MiB or more */
 	s->ru = rollup_new(cfg->rollup_keys < 1024 ? 16384 :
 			   cfg->rollup_keys > 65536 ? 1u << 20 : cfg->rollup_keys * 16);
-	s->fw = ipfix_fw_new(IPFIX_FILE_BLOCK_DEFAULT, (int)cfg->zstd_level);
+	s->fw = ipfix_fw_new(IPFIX_FILE_BLOCK_DEFAULT, cfg->raw_compress,
+			     (int)cfg->zstd_level);
 	if (!s->ru || !s->fw) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -225,7 +226,8 @@ static int file_open(struct store *s, int64_t now_ms)
 	for (i = 0; i < 1000; i++) {
 		char n2[64];
 
-		snprintf(n2, sizeof(n2), "%s-%d.ipfix.zst", name, i);
+		snprintf(n2, sizeof(n2), "%s-%d%s", name, i,
+			 ipfix_codec_suffix(s->cfg.raw_compress));
 		snprintf(path, sizeof(path), "%s/%s", s->rawdir, n2);
 		s->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_APPEND, 0644);
 		if (s->fd >= 0) {

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * store.h - the embedded flow store: SQLite rollups + zstd IPFIX raw files
+ * store.h - the embedded flow store: SQLite rollups + IPFIX raw files
  *
  * Layout for --db FILE:
  *   FILE          SQLite (WAL): rollup, raw_file, exporter, alert, meta
  *   FILE.d/       raw records, one IPFIX file per rotation period,
- *                 named YYYYMMDDTHHMMSS-N.ipfix.zst
+ *                 named YYYYMMDDTHHMMSS-N.ipfix.zst (.ipfix.lz4 with
+ *                 --raw-compress lz4, .ipfix with none)
  * A commit writes the open raw block, then in one transaction upserts the
  * rollups of exactly the records in the blocks written since the last
  * commit and records the raw file's new committed size. On open, a raw

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * ipfix_file.c - flow records to and from zstd-compressed IPFIX files
+ * ipfix_file.c - flow records to and from IPFIX files in zstd, lz4 or plain
+ * blocks
  *
  * Theory of operation
  * The writer keeps one block: IPFIX messages appended to a buffer. A block
@@ -11,9 +12,16 @@
  * bytes), used when the record has none of those fields and its counters
  * fit. Compact records are a third smaller, which is a third less to
  * encode and compress. Records follow in data sets, a new set when the
- * template changes, a new message before one would pass 65535 bytes. ipfix_fw_finish() compresses the block into one zstd frame
- * with its content size and a checksum, so the reader can bound the
- * decompression and tell a torn or damaged frame from a good one.
+ * template changes, a new message before one would pass 65535 bytes.
+ * ipfix_fw_finish() compresses the block into one zstd or LZ4 frame with
+ * its content size and a checksum, so the reader can bound the
+ * decompression and tell a torn or damaged frame from a good one; or,
+ * uncompressed, hands the block out as it is (a torn plain block shows as
+ * a cut IPFIX message).
+ *
+ * The reader takes a file frame by frame and tells the kind of each from
+ * its first bytes (the zstd and LZ4 frame magics, or IPFIX version 10), so
+ * it reads any mix of the three.
  *
  * Standard IEs carry everything IANA has a number for; what it does not
  * (the export protocol version, the presence bitmap that tells a field the
@@ -33,6 +41,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <lz4frame.h>
 #include <zstd.h>
 
 #include "flow/ipfix_file.h"
@@ -132,7 +141,10 @@ struct fw_tmpl {
 		 FF_BIT(FF_BGP_NEXT_HOP))
 
 struct ipfix_fw {
+	enum ipfix_codec codec;
 	ZSTD_CCtx *cctx;
+	LZ4F_cctx *lz4;
+	LZ4F_preferences_t lz4_prefs;
 	struct fw_tmpl tmpl[FW_NTMPL];
 	uint8_t *buf;		/* the open block */
 	size_t len, cap, block_bytes;
@@ -192,7 +204,40 @@ static void tmpl_build(struct fw_tmpl *t, bool flow6, bool exp6, bool compact)
 	}
 }
 
-struct ipfix_fw *ipfix_fw_new(size_t block_bytes, int level)
+const char *ipfix_codec_name(enum ipfix_codec codec)
+{
+	switch (codec) {
+	case IPFIX_CODEC_ZSTD: return "zstd";
+	case IPFIX_CODEC_LZ4: return "lz4";
+	case IPFIX_CODEC_NONE: return "none";
+	}
+	return "?";
+}
+
+const char *ipfix_codec_suffix(enum ipfix_codec codec)
+{
+	switch (codec) {
+	case IPFIX_CODEC_ZSTD: return ".ipfix.zst";
+	case IPFIX_CODEC_LZ4: return ".ipfix.lz4";
+	case IPFIX_CODEC_NONE: return ".ipfix";
+	}
+	return ".ipfix";
+}
+
+int ipfix_codec_parse(const char *s, enum ipfix_codec *codec)
+{
+	if (!strcmp(s, "zstd"))
+		*codec = IPFIX_CODEC_ZSTD;
+	else if (!strcmp(s, "lz4"))
+		*codec = IPFIX_CODEC_LZ4;
+	else if (!strcmp(s, "none"))
+		*codec = IPFIX_CODEC_NONE;
+	else
+		return -1;
+	return 0;
+}
+
+struct ipfix_fw *ipfix_fw_new(size_t block_bytes, enum ipfix_codec codec, int level)
 {
 	struct ipfix_fw *w = calloc(1, sizeof(*w));
 	int i;
@@ -203,30 +248,57 @@ struct ipfix_fw *ipfix_fw_new(size_t block_bytes, int level)
 		block_bytes = 4096;
 	if (block_bytes > IPFIX_FILE_BLOCK_MAX - 2 * MSG_MAX)
 		block_bytes = IPFIX_FILE_BLOCK_MAX - 2 * MSG_MAX;
+	w->codec = codec;
 	w->block_bytes = block_bytes;
 	/* room for one more full message past the threshold */
 	w->cap = block_bytes + 2 * MSG_MAX;
 	w->buf = malloc(w->cap);
-	w->out_cap = ZSTD_compressBound(w->cap);
-	w->out = malloc(w->out_cap);
-	w->cctx = ZSTD_createCCtx();
-	if (!w->buf || !w->out || !w->cctx) {
-		ipfix_fw_free(w);
-		return NULL;
+	if (!w->buf)
+		goto fail;
+	switch (codec) {
+	case IPFIX_CODEC_ZSTD:
+		w->out_cap = ZSTD_compressBound(w->cap);
+		w->cctx = ZSTD_createCCtx();
+		if (!w->cctx)
+			goto fail;
+		ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
+		/* level 1 with a 1024-entry hash table: our records repeat
+		 * within a few hundred bytes, and a table that stays in L1
+		 * compresses them about as well, 10% faster on the store's path */
+		if (level <= 1)
+			ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_hashLog, 10);
+		ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
+		ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
+		break;
+	case IPFIX_CODEC_LZ4:
+		/* the content size is set per frame; blocks of 4 MiB keep a
+		 * whole block in one LZ4 block, and autoflush spares a copy.
+		 * The checksum is the block's (of the compressed bytes), not
+		 * the content's: the same damage is caught, and hashing the
+		 * uncompressed bytes cost as much as compressing them (65 of
+		 * 170 ns per record here) */
+		w->lz4_prefs.frameInfo.blockSizeID = LZ4F_max4MB;
+		w->lz4_prefs.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled;
+		w->lz4_prefs.autoFlush = 1;
+		w->out_cap = LZ4F_HEADER_SIZE_MAX + LZ4F_compressBound(w->cap, &w->lz4_prefs);
+		if (LZ4F_isError(LZ4F_createCompressionContext(&w->lz4, LZ4F_VERSION)))
+			goto fail;
+		break;
+	case IPFIX_CODEC_NONE:
+		break;
+	default:
+		goto fail;
 	}
-	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
-	/* level 1 with a 1024-entry hash table: our records repeat within a
-	 * few hundred bytes, and a table that stays in L1 compresses them
-	 * about as well, 10% faster on the store's path */
-	if (level <= 1)
-		ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_hashLog, 10);
-	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
-	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
+	if (w->out_cap && !(w->out = malloc(w->out_cap)))
+		goto fail;
 	for (i = 0; i < FW_NTMPL; i++)
 		tmpl_build(&w->tmpl[i], i & 1, i & 2, i & FW_COMPACT);
 	w->msg_off = SIZE_MAX;
 	w->set_off = SIZE_MAX;
 	return w;
+fail:
+	ipfix_fw_free(w);
+	return NULL;
 }
 
 void ipfix_fw_free(struct ipfix_fw *w)
@@ -234,6 +306,7 @@ void ipfix_fw_free(struct ipfix_fw *w)
 	if (!w)
 		return;
 	ZSTD_freeCCtx(w->cctx);
+	LZ4F_freeCompressionContext(w->lz4);
 	free(w->buf);
 	free(w->out);
 	free(w);
@@ -454,10 +527,30 @@ int ipfix_fw_add(struct ipfix_fw *w, const struct flow_rec *r)
 	return w->len >= w->block_bytes;
 }
 
+/* The open block as one LZ4 frame. Return: its size, or 0 on failure. */
+static size_t fw_lz4(struct ipfix_fw *w)
+{
+	size_t n, k;
+
+	w->lz4_prefs.frameInfo.contentSize = w->len;
+	n = LZ4F_compressBegin(w->lz4, w->out, w->out_cap, &w->lz4_prefs);
+	if (LZ4F_isError(n))
+		return 0;
+	k = LZ4F_compressUpdate(w->lz4, w->out + n, w->out_cap - n, w->buf, w->len, NULL);
+	if (LZ4F_isError(k))
+		return 0;
+	n += k;
+	k = LZ4F_compressEnd(w->lz4, w->out + n, w->out_cap - n, NULL);
+	if (LZ4F_isError(k))
+		return 0;
+	return n + k;
+}
+
 int ipfix_fw_finish(struct ipfix_fw *w, int64_t export_ms,
 		    const uint8_t **out, size_t *len)
 {
-	size_t n;
+	size_t n = 0;
+	int rc = 0;
 
 	(void)export_ms;
 	msg_close(w);
@@ -465,13 +558,27 @@ int ipfix_fw_finish(struct ipfix_fw *w, int64_t export_ms,
 	*len = 0;
 	if (!w->len)
 		return 0;
-	n = ZSTD_compress2(w->cctx, w->out, w->out_cap, w->buf, w->len);
+	switch (w->codec) {
+	case IPFIX_CODEC_ZSTD:
+		n = ZSTD_compress2(w->cctx, w->out, w->out_cap, w->buf, w->len);
+		if (ZSTD_isError(n))
+			rc = -1;
+		break;
+	case IPFIX_CODEC_LZ4:
+		n = fw_lz4(w);
+		if (!n)
+			rc = -1;
+		break;
+	case IPFIX_CODEC_NONE:
+		*out = w->buf;	/* valid until the next ipfix_fw_add() */
+		n = w->len;
+		break;
+	}
 	w->len = 0;
 	w->nrec = 0;
-	if (ZSTD_isError(n))
-		return -1;
-	*len = n;
-	return 0;
+	if (rc == 0)
+		*len = n;
+	return rc;
 }
 
 /* ---- reader ---- */
@@ -701,8 +808,10 @@ static int rd_data(struct rd_state *s, struct cursor *c, const struct rd_tmpl *t
 	return 0;
 }
 
-/* A stream of IPFIX messages. Return: bytes consumed cleanly. */
-static size_t rd_stream(struct rd_state *s, const uint8_t *buf, size_t len)
+/* A stream of IPFIX messages. @plain: a run of plain blocks in a file,
+ * which ends where something else (a frame) starts: not counted as bad.
+ * Return: bytes consumed cleanly. */
+static size_t rd_stream(struct rd_state *s, const uint8_t *buf, size_t len, bool plain)
 {
 	struct cursor c = cur_init(buf, len);
 
@@ -714,6 +823,8 @@ static size_t rd_stream(struct rd_state *s, const uint8_t *buf, size_t len)
 
 		cur_skip(&c, 8);
 		domain = cur_u32(&c);
+		if (plain && (ver != 10 || (mlen >= MSG_HDR && mlen - MSG_HDR > cur_left(&c))))
+			return start;	/* a frame follows, or the run is cut */
 		if (ver != 10 || mlen < MSG_HDR || mlen - MSG_HDR > cur_left(&c)) {
 			s->st->bad_messages++;
 			return start;
@@ -748,6 +859,7 @@ static size_t rd_stream(struct rd_state *s, const uint8_t *buf, size_t len)
 }
 
 #define ZSTD_MAGIC 0xFD2FB528u
+#define LZ4_MAGIC 0x184D2204u
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -755,42 +867,186 @@ static uint32_t le32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
+/* The reader's state across frames: decompression contexts and the
+ * output buffer, made when the first frame of their kind comes. */
+struct rd_frames {
+	ZSTD_DCtx *zstd;
+	LZ4F_dctx *lz4;
+	uint8_t *out;
+	size_t out_cap;
+};
+
+/* Make the output hold @n bytes (n <= IPFIX_FILE_BLOCK_MAX). */
+static int rd_out(struct rd_frames *f, size_t n)
+{
+	uint8_t *o;
+
+	if (n <= f->out_cap)
+		return 0;
+	o = realloc(f->out, n);
+	if (!o)
+		return -1;
+	f->out = o;
+	f->out_cap = n;
+	return 0;
+}
+
+/*
+ * One zstd frame at @p (at most @left bytes). Return: the bytes it spans
+ * (0: torn, stop), with *n the decompressed size or SIZE_MAX when the
+ * frame was damaged (counted, skipped). -1 (as SIZE_MAX) when out of memory.
+ */
+static size_t rd_zstd(struct rd_frames *f, const uint8_t *p, size_t left,
+		      size_t *n, struct ipfix_read_stats *st)
+{
+	unsigned long long csz;
+	size_t fsz, k;
+
+	*n = SIZE_MAX;
+	fsz = ZSTD_findFrameCompressedSize(p, left);
+	if (ZSTD_isError(fsz)) {
+		st->torn_blocks++;	/* truncated last frame */
+		return 0;
+	}
+	csz = ZSTD_getFrameContentSize(p, fsz);
+	if (csz == ZSTD_CONTENTSIZE_ERROR || csz == ZSTD_CONTENTSIZE_UNKNOWN ||
+	    csz > IPFIX_FILE_BLOCK_MAX) {
+		st->torn_blocks++;
+		return fsz;
+	}
+	if (!f->zstd && !(f->zstd = ZSTD_createDCtx()))
+		return SIZE_MAX;
+	if (rd_out(f, (size_t)csz) < 0)	/* grows to the largest block */
+		return SIZE_MAX;
+	k = ZSTD_decompressDCtx(f->zstd, f->out, (size_t)csz, p, fsz);
+	if (ZSTD_isError(k))
+		st->torn_blocks++;
+	else
+		*n = k;
+	return fsz;
+}
+
+/* The bytes an LZ4 frame spans, from its header and block sizes, or 0
+ * when it is cut short. */
+static size_t lz4_frame_size(const uint8_t *p, size_t left)
+{
+	size_t off = LZ4F_headerSize(p, left), bsz;
+	uint8_t flg;
+
+	if (LZ4F_isError(off) || off > left)
+		return 0;
+	flg = p[4];
+	for (;;) {
+		if (left - off < 4)
+			return 0;
+		bsz = le32(p + off) & 0x7FFFFFFFu;
+		off += 4;
+		if (!bsz)
+			break;		/* end mark */
+		bsz += (flg & 0x10) ? 4 : 0;	/* block checksum */
+		if (bsz > left - off)
+			return 0;
+		off += bsz;
+	}
+	if (flg & 0x04) {		/* content checksum */
+		if (left - off < 4)
+			return 0;
+		off += 4;
+	}
+	return off;
+}
+
+/*
+ * One LZ4 frame, the same contract as rd_zstd(). A frame without its
+ * content size (the lz4 tool writes those) may decompress to at most
+ * IPFIX_FILE_BLOCK_MAX bytes.
+ */
+static size_t rd_lz4(struct rd_frames *f, const uint8_t *p, size_t left,
+		     size_t *n, struct ipfix_read_stats *st)
+{
+	LZ4F_frameInfo_t fi;
+	size_t fsz = lz4_frame_size(p, left), in, off, done = 0, want, r;
+
+	*n = SIZE_MAX;
+	if (!fsz) {
+		st->torn_blocks++;	/* truncated last frame */
+		return 0;
+	}
+	if (!f->lz4 && LZ4F_isError(LZ4F_createDecompressionContext(&f->lz4, LZ4F_VERSION)))
+		return SIZE_MAX;
+	LZ4F_resetDecompressionContext(f->lz4);
+	in = fsz;
+	r = LZ4F_getFrameInfo(f->lz4, &fi, p, &in);
+	if (LZ4F_isError(r) || fi.contentSize > IPFIX_FILE_BLOCK_MAX) {
+		st->torn_blocks++;
+		return fsz;
+	}
+	want = fi.contentSize ? (size_t)fi.contentSize : IPFIX_FILE_BLOCK_MAX;
+	if (rd_out(f, want) < 0)
+		return SIZE_MAX;
+	off = in;
+	do {
+		size_t dst = want - done;
+
+		in = fsz - off;
+		r = LZ4F_decompress(f->lz4, f->out + done, &dst, p + off, &in, NULL);
+		off += in;
+		done += dst;
+		if (LZ4F_isError(r) || (r && !in && !dst)) {
+			/* damaged (a checksum), or bigger than it said */
+			st->torn_blocks++;
+			return fsz;
+		}
+	} while (r);
+	if (fi.contentSize && done != want) {
+		st->torn_blocks++;
+		return fsz;
+	}
+	*n = done;
+	return fsz;
+}
+
 int ipfix_file_read_buf(const uint8_t *buf, size_t len, ipfix_rec_fn fn,
 			void *arg, struct ipfix_read_stats *st)
 {
 	struct ipfix_read_stats dummy;
 	struct rd_state s = { .fn = fn, .arg = arg };
-	ZSTD_DCtx *dctx = NULL;
-	uint8_t *out = NULL;
-	size_t off = 0, out_cap = 0;
+	struct rd_frames f = { 0 };
+	size_t off = 0;
 	int rc = 0;
 
 	if (!st)
 		st = &dummy;
 	memset(st, 0, sizeof(*st));
 	s.st = st;
+	/* nothing we know at the start: not a raw file */
+	if (len && !(len >= 2 && buf[0] == 0 && buf[1] == 10) &&
+	    !(len >= 4 && (le32(buf) == ZSTD_MAGIC || le32(buf) == LZ4_MAGIC)))
+		return -1;
 	s.t = calloc(RD_MAX_TMPL, sizeof(*s.t));
 	if (!s.t)
 		return -1;
-	if (len >= 2 && buf[0] == 0 && buf[1] == 10) {
-		st->blocks = 1;
-		rd_stream(&s, buf, len);
-		goto out;
-	}
-	if (len < 4 || le32(buf) != ZSTD_MAGIC) {
-		rc = len ? -1 : 0;
-		goto out;
-	}
-	dctx = ZSTD_createDCtx();
-	if (!dctx) {
-		rc = -1;
-		goto out;
-	}
 	while (off < len && !s.stop) {
 		size_t left = len - off, fsz, n;
-		unsigned long long csz;
+		uint32_t magic = left >= 4 ? le32(buf + off) : 0;
 
-		if (left < 4 || (le32(buf + off) & 0xFFFFFFF0u) == 0x184D2A50u) {
+		if (left >= 2 && buf[off] == 0 && buf[off + 1] == 10) {
+			/* plain IPFIX messages up to the next frame or the end */
+			st->blocks++;
+			s.nt = 0;
+			fsz = rd_stream(&s, buf + off, left, true);
+			off += fsz;
+			if (!fsz || (off < len && len - off < 4) ||
+			    (off < len && le32(buf + off) != ZSTD_MAGIC &&
+			     le32(buf + off) != LZ4_MAGIC &&
+			     (le32(buf + off) & 0xFFFFFFF0u) != 0x184D2A50u)) {
+				if (off < len && !s.stop)
+					st->torn_blocks++;	/* a cut message */
+				break;
+			}
+			continue;
+		}
+		if (left < 4 || (magic & 0xFFFFFFF0u) == 0x184D2A50u) {
 			/* skippable frame (or a stub): step over it */
 			if (left < 8)
 				break;
@@ -800,45 +1056,30 @@ int ipfix_file_read_buf(const uint8_t *buf, size_t len, ipfix_rec_fn fn,
 			off += fsz;
 			continue;
 		}
-		if (le32(buf + off) != ZSTD_MAGIC) {
+		if (magic == ZSTD_MAGIC) {
+			fsz = rd_zstd(&f, buf + off, left, &n, st);
+		} else if (magic == LZ4_MAGIC) {
+			fsz = rd_lz4(&f, buf + off, left, &n, st);
+		} else {
 			st->torn_blocks++;
 			break;
 		}
-		fsz = ZSTD_findFrameCompressedSize(buf + off, left);
-		if (ZSTD_isError(fsz)) {
-			st->torn_blocks++;	/* truncated last frame */
+		if (fsz == SIZE_MAX) {
+			rc = -1;	/* out of memory */
 			break;
 		}
-		csz = ZSTD_getFrameContentSize(buf + off, fsz);
-		if (csz == ZSTD_CONTENTSIZE_ERROR || csz == ZSTD_CONTENTSIZE_UNKNOWN ||
-		    csz > IPFIX_FILE_BLOCK_MAX) {
-			st->torn_blocks++;
-			off += fsz;
-			continue;
-		}
-		if (csz > out_cap) {	/* grows to the largest block, at most 16 MiB */
-			uint8_t *o = realloc(out, (size_t)csz);
-
-			if (!o) {
-				rc = -1;
-				break;
-			}
-			out = o;
-			out_cap = (size_t)csz;
-		}
-		n = ZSTD_decompressDCtx(dctx, out, (size_t)csz, buf + off, fsz);
+		if (!fsz)
+			break;
 		off += fsz;
-		if (ZSTD_isError(n)) {
-			st->torn_blocks++;
+		if (n == SIZE_MAX)
 			continue;
-		}
 		st->blocks++;
 		s.nt = 0;		/* each block is self-contained */
-		rd_stream(&s, out, n);
+		rd_stream(&s, f.out, n, false);
 	}
-out:
-	ZSTD_freeDCtx(dctx);
-	free(out);
+	ZSTD_freeDCtx(f.zstd);
+	LZ4F_freeDecompressionContext(f.lz4);
+	free(f.out);
 	free(s.t);
 	return rc;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* fuzz_ipfix_file.c - the raw-record file reader (zstd blocks or plain IPFIX) */
+/* fuzz_ipfix_file.c - the raw-record file reader (zstd, LZ4 and plain IPFIX blocks) */
 #include <stddef.h>
 #include <stdint.h>
 

@@ -72,6 +72,8 @@ static void test_round_trip(void **state)
 		"collect.rcvbuf 8M\n"
 		"collect.retain_size 1536M\n"
 		"collect.raw no\n"
+		"collect.raw_compress lz4\n"
+		"collect.zstd_level -3\n"
 		"collect.exporter_sampling 192.0.2.0/24=100\n"
 		"collect.exporter_default_sampling 192.0.2.9=512\n"
 		"collect.exporter_sampling 2001:db8::1=0\n"
@@ -92,6 +94,8 @@ static void test_round_trip(void **state)
 	assert_true(a.c.commit_ms == 1500);
 	assert_true(a.c.rcvbuf == 8ull << 20);
 	assert_false(a.c.raw);
+	assert_int_equal(a.c.raw_compress, IPFIX_CODEC_LZ4);
+	assert_int_equal(a.c.zstd_level, -3);
 	assert_int_equal(a.c.nsampling_rules, 3);
 	assert_true(a.c.sampling_rules[0].force && a.c.sampling_rules[0].rate == 100);
 	assert_false(a.c.sampling_rules[1].force);
@@ -179,6 +183,10 @@ static void test_errors(void **state)
 	bad("x.flag maybe\n", "x.flag: 'maybe' is not yes or no");
 	bad("x.name \"open\n", "unterminated quote");
 	bad("x.size 4Q\n", "x.size: '4Q' is not a size");
+	bad("collect.raw_compress gzip\n", "collect.raw_compress: 'gzip' is not zstd, lz4 or none");
+	bad("collect.zstd_level 0\n", "collect.zstd_level: '0' is not a zstd level (-7..-1 fast, 1..19)");
+	bad("collect.zstd_level 20\n", "collect.zstd_level: '20' is not a zstd level");
+	bad("collect.zstd_level 3x\n", "collect.zstd_level: '3x' is not a zstd level");
 	bad("collect.exporter_sampling 192.0.2.1\n", "is not EXPORTER=RATE");
 	bad("collect.exporter_default_sampling 192.0.2.1=0\n",
 	    "collect.exporter_default_sampling: '0' is not a sampling rate (1..4294967295)");

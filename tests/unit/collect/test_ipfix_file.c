@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* test_ipfix_file.c - zstd IPFIX raw files: round trip, torn blocks, plain IPFIX */
+/* test_ipfix_file.c - IPFIX raw files in zstd, LZ4 and plain blocks: round
+ * trip, torn blocks, plain IPFIX, a file mixing the three */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <lz4frame.h>
 #include <zstd.h>
 
 #include "flow/ipfix_file.h"
@@ -135,24 +137,32 @@ static int on_rec(void *arg, const struct flow_rec *r)
 	return c->stop_at && c->next == c->stop_at;
 }
 
-/* Write N records in blocks of about @block bytes. */
-static uint8_t *write_file(size_t block, size_t *len, size_t *nblocks)
+static const enum ipfix_codec zstd = IPFIX_CODEC_ZSTD, lz4 = IPFIX_CODEC_LZ4,
+	none = IPFIX_CODEC_NONE;
+
+static enum ipfix_codec codec_of(void **state)
 {
-	struct ipfix_fw *w = ipfix_fw_new(block, 1);
-	uint8_t *buf = NULL;
+	return *(const enum ipfix_codec *)*state;
+}
+
+/* Write records @from..@to-1 in blocks of about @block bytes, appending
+ * to @buf (*len bytes so far). */
+static uint8_t *write_more(uint8_t *buf, enum ipfix_codec codec, size_t block, int from,
+			   int to, size_t *len, size_t *nblocks)
+{
+	struct ipfix_fw *w = ipfix_fw_new(block, codec, 1);
 	const uint8_t *out;
-	size_t n, cap = 0;
+	size_t n;
 	int i;
 
 	assert_non_null(w);
-	*len = 0;
-	*nblocks = 0;
-	for (i = 0; i < N; i++) {
+	for (i = from; i < to; i++) {
 		struct flow_rec r = mk(i);
 
-		if (ipfix_fw_add(w, &r) || i == N - 1) {
+		if (ipfix_fw_add(w, &r) || i == to - 1) {
 			assert_int_equal(ipfix_fw_finish(w, 0, &out, &n), 0);
-			buf = realloc(buf, cap += n);
+			buf = realloc(buf, *len + n);
+			assert_non_null(buf);
 			memcpy(buf + *len, out, n);
 			*len += n;
 			(*nblocks)++;
@@ -162,19 +172,28 @@ static uint8_t *write_file(size_t block, size_t *len, size_t *nblocks)
 	return buf;
 }
 
+/* Write N records in blocks of about @block bytes. */
+static uint8_t *write_file(enum ipfix_codec codec, size_t block, size_t *len, size_t *nblocks)
+{
+	*len = 0;
+	*nblocks = 0;
+	return write_more(NULL, codec, block, 0, N, len, nblocks);
+}
+
 static void test_round_trip(void **state)
 {
 	struct ipfix_read_stats st;
 	struct check c = { 0, 0 };
 	size_t len, nb;
-	uint8_t *buf = write_file(64 * 1024, &len, &nb);
+	enum ipfix_codec codec = codec_of(state);
+	uint8_t *buf = write_file(codec, 64 * 1024, &len, &nb);
 
-	(void)state;
 	assert_true(nb > 5);
 	assert_int_equal(ipfix_file_read_buf(buf, len, on_rec, &c, &st), 0);
 	assert_int_equal(c.next, N);
 	assert_int_equal(st.records, N);
-	assert_int_equal(st.blocks, nb);
+	/* plain blocks run together: one run */
+	assert_int_equal(st.blocks, codec == IPFIX_CODEC_NONE ? 1 : nb);
 	assert_int_equal(st.torn_blocks, 0);
 	assert_int_equal(st.bad_messages, 0);
 	/* the callback can stop the read */
@@ -190,9 +209,9 @@ static void test_torn(void **state)
 	struct ipfix_read_stats st, full;
 	struct check c = { 0, 0 };
 	size_t len, nb, cut;
-	uint8_t *buf = write_file(64 * 1024, &len, &nb);
+	enum ipfix_codec codec = codec_of(state);
+	uint8_t *buf = write_file(codec, 64 * 1024, &len, &nb);
 
-	(void)state;
 	assert_int_equal(ipfix_file_read_buf(buf, len, NULL, NULL, &full), 0);
 	/* every truncation point: whole blocks read, the torn one skipped */
 	for (cut = 1; cut < len; cut += 997) {
@@ -200,6 +219,12 @@ static void test_torn(void **state)
 		assert_int_equal(ipfix_file_read_buf(buf, cut, on_rec, &c, &st) < 0 && cut >= 4, 0);
 		assert_true(st.records <= full.records);
 		assert_true(st.torn_blocks <= 1);
+		/* what was read is the records in order, the last one whole */
+		assert_int_equal(c.next, st.records);
+	}
+	if (codec == IPFIX_CODEC_NONE) {	/* no checksum to fail */
+		free(buf);
+		return;
 	}
 	/* a flipped byte in the middle: that block fails its checksum, the rest reads */
 	buf[len / 2] ^= 0x55;
@@ -210,36 +235,132 @@ static void test_torn(void **state)
 	free(buf);
 }
 
+/* LZ4-decompress one frame. */
+static size_t lz4_decompress(uint8_t *dst, size_t cap, const uint8_t *src, size_t len)
+{
+	LZ4F_dctx *d;
+	size_t in = len, out = cap, r;
+
+	assert_false(LZ4F_isError(LZ4F_createDecompressionContext(&d, LZ4F_VERSION)));
+	r = LZ4F_decompress(d, dst, &out, src, &in, NULL);
+	assert_int_equal(r, 0);		/* the frame is complete */
+	assert_int_equal(in, len);
+	LZ4F_freeDecompressionContext(d);
+	return out;
+}
+
 static void test_plain_ipfix(void **state)
 {
 	struct ipfix_read_stats st;
 	struct check c = { 0, 0 };
-	size_t len, nb, plen;
-	uint8_t *buf = write_file(IPFIX_FILE_BLOCK_DEFAULT, &len, &nb);
-	uint8_t *plain;
+	size_t len, nb, plen, rlen, rnb;
+	uint8_t *buf, *plain, *ref;
 
 	(void)state;
-	assert_int_equal(nb, 1);
+	/* the same records written plain, the reference */
+	ref = write_file(IPFIX_CODEC_NONE, IPFIX_FILE_BLOCK_DEFAULT, &rlen, &rnb);
+	assert_int_equal(rnb, 1);
 	/* zstdcat FILE gives a plain IPFIX file we (and others) read */
+	buf = write_file(IPFIX_CODEC_ZSTD, IPFIX_FILE_BLOCK_DEFAULT, &len, &nb);
+	assert_int_equal(nb, 1);
 	plen = (size_t)ZSTD_getFrameContentSize(buf, len);
 	plain = malloc(plen);
 	assert_int_equal(ZSTD_decompress(plain, plen, buf, len), plen);
-	assert_int_equal(ipfix_file_read_buf(plain, plen, on_rec, &c, &st), 0);
+	assert_int_equal(plen, rlen);
+	assert_memory_equal(plain, ref, rlen);
+	free(buf);
+	free(plain);
+	/* lz4cat FILE: the same */
+	buf = write_file(IPFIX_CODEC_LZ4, IPFIX_FILE_BLOCK_DEFAULT, &len, &nb);
+	assert_int_equal(nb, 1);
+	plain = malloc(rlen + 1);
+	assert_int_equal(lz4_decompress(plain, rlen + 1, buf, len), rlen);
+	assert_memory_equal(plain, ref, rlen);
+	free(buf);
+	assert_int_equal(ipfix_file_read_buf(plain, rlen, on_rec, &c, &st), 0);
 	assert_int_equal(c.next, N);
 	assert_int_equal(st.blocks, 1);
 	/* garbage is not a raw file */
 	memset(plain, 0x41, 64);
 	assert_int_equal(ipfix_file_read_buf(plain, 64, NULL, NULL, &st), -1);
 	free(plain);
+	free(ref);
+}
+
+/* An LZ4 frame as the lz4 tool writes it (no content size) reads too. */
+static void test_lz4_no_size(void **state)
+{
+	struct ipfix_read_stats st;
+	struct check c = { 0, 0 };
+	LZ4F_preferences_t prefs;
+	size_t rlen, rnb, cap, n;
+	uint8_t *ref = write_file(IPFIX_CODEC_NONE, IPFIX_FILE_BLOCK_DEFAULT, &rlen, &rnb), *z;
+
+	(void)state;
+	memset(&prefs, 0, sizeof(prefs));
+	cap = LZ4F_compressFrameBound(rlen, &prefs);
+	z = malloc(cap);
+	n = LZ4F_compressFrame(z, cap, ref, rlen, &prefs);
+	assert_false(LZ4F_isError(n));
+	assert_int_equal(ipfix_file_read_buf(z, n, on_rec, &c, &st), 0);
+	assert_int_equal(c.next, N);
+	assert_int_equal(st.torn_blocks, 0);
+	free(z);
+	free(ref);
+}
+
+/* A file with zstd, then LZ4, then plain blocks, then zstd again (the
+ * codec changed between runs): every record reads, in order. */
+static void test_mixed(void **state)
+{
+	struct ipfix_read_stats st;
+	struct check c = { 0, 0 };
+	size_t len = 0, nb = 0;
+	uint8_t *buf;
+
+	(void)state;
+	buf = write_more(NULL, IPFIX_CODEC_ZSTD, 32 * 1024, 0, 1000, &len, &nb);
+	buf = write_more(buf, IPFIX_CODEC_LZ4, 32 * 1024, 1000, 2000, &len, &nb);
+	buf = write_more(buf, IPFIX_CODEC_NONE, 32 * 1024, 2000, 3000, &len, &nb);
+	buf = write_more(buf, IPFIX_CODEC_ZSTD, 32 * 1024, 3000, 4000, &len, &nb);
+	buf = write_more(buf, IPFIX_CODEC_LZ4, 32 * 1024, 4000, N, &len, &nb);
+	assert_int_equal(ipfix_file_read_buf(buf, len, on_rec, &c, &st), 0);
+	assert_int_equal(c.next, N);
+	assert_int_equal(st.records, N);
+	assert_int_equal(st.torn_blocks, 0);
+	assert_int_equal(st.bad_messages, 0);
 	free(buf);
+}
+
+static void test_codec_names(void **state)
+{
+	enum ipfix_codec c;
+
+	(void)state;
+	assert_int_equal(ipfix_codec_parse("lz4", &c), 0);
+	assert_int_equal(c, IPFIX_CODEC_LZ4);
+	assert_string_equal(ipfix_codec_name(c), "lz4");
+	assert_int_equal(ipfix_codec_parse("none", &c), 0);
+	assert_string_equal(ipfix_codec_suffix(c), ".ipfix");
+	assert_int_equal(ipfix_codec_parse("zstd", &c), 0);
+	assert_string_equal(ipfix_codec_suffix(c), ".ipfix.zst");
+	assert_int_equal(ipfix_codec_parse("gzip", &c), -1);
+	assert_int_equal(ipfix_codec_parse("", &c), -1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_torn),
+		cmocka_unit_test_prestate(test_round_trip, (void *)&zstd),
+		cmocka_unit_test_prestate(test_round_trip, (void *)&lz4),
+		cmocka_unit_test_prestate(test_round_trip, (void *)&none),
+		cmocka_unit_test_prestate(test_torn, (void *)&zstd),
+		cmocka_unit_test_prestate(test_torn, (void *)&lz4),
+		cmocka_unit_test_prestate(test_torn, (void *)&none),
 		cmocka_unit_test(test_plain_ipfix),
+		cmocka_unit_test(test_lz4_no_size),
+		cmocka_unit_test(test_mixed),
+		cmocka_unit_test(test_codec_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

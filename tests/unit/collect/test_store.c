@@ -253,12 +253,62 @@ static void test_retention(void **state)
 	assert_int_equal(store_close(s, now), 0);
 }
 
+/* The codec changes between runs: one directory holds zstd, LZ4 and plain
+ * files; all of them read, and retention deletes across kinds. */
+static void test_mixed_codecs(void **state)
+{
+	static const enum ipfix_codec codecs[] = {
+		IPFIX_CODEC_ZSTD, IPFIX_CODEC_LZ4, IPFIX_CODEC_NONE, IPFIX_CODEC_LZ4,
+	};
+	struct collect_cfg cfg;
+	char err[256], sql[200];
+	struct store *s;
+	int64_t now = time_real_ms();
+	unsigned k;
+	int i;
+
+	(void)state;
+	for (k = 0; k < 4; k++) {
+		cfg_init(&cfg, "e.db");
+		cfg.raw_compress = codecs[k];
+		s = store_open(&cfg, err, sizeof(err));
+		assert_non_null(s);
+		for (i = 0; i < 1000; i++) {
+			struct flow_rec r = mk(i, now);
+
+			store_add(s, &r, 1);
+		}
+		assert_int_equal(store_commit(s, now), 0);
+		assert_int_equal(store_close(s, now), 0);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM raw_file WHERE path LIKE '%%%s'",
+			 ipfix_codec_suffix(codecs[k]));
+		assert_true(q1(cfg.db, sql) >= 1);
+	}
+	assert_int_equal(q1(cfg.db, "SELECT count(*) FROM raw_file"), 4);
+	assert_int_equal(q1(cfg.db, "SELECT count(*) FROM raw_file WHERE path LIKE '%.ipfix'"), 1);
+	assert_int_equal(raw_count(cfg.db, false), 4000);
+	assert_int_equal(raw_count(cfg.db, true), 4000);
+	/* the plain file is much bigger than the compressed ones */
+	assert_true(q1(cfg.db, "SELECT size FROM raw_file WHERE path LIKE '%.ipfix'") >
+		    3 * q1(cfg.db, "SELECT max(size) FROM raw_file WHERE path NOT LIKE '%.ipfix'"));
+	/* by size: only the newest (LZ4) file stays */
+	cfg.retain_bytes = 1;
+	s = store_open(&cfg, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(store_retention(s, now), 0);
+	assert_int_equal(store_close(s, now), 0);
+	assert_int_equal(q1(cfg.db, "SELECT count(*) FROM raw_file"), 1);
+	assert_int_equal(q1(cfg.db, "SELECT count(*) FROM raw_file WHERE path LIKE '%.ipfix.lz4'"), 1);
+	assert_int_equal(raw_count(cfg.db, false), 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_commit),
 		cmocka_unit_test(test_recovery),
 		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_mixed_codecs),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
