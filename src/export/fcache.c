@@ -28,53 +28,31 @@
 
 #define NIL UINT32_MAX
 
-static void list_unlink(struct fcache *c, uint32_t i, bool lru)
+static void list_unlink(struct fcache *c, uint32_t i, enum fc_list l)
 {
-	struct fc_flow *f = &c->flows[i];
-	uint32_t prev = lru ? f->lru_prev : f->age_prev;
-	uint32_t next = lru ? f->lru_next : f->age_next;
-	uint32_t *head = lru ? &c->lru_head : &c->age_head;
-	uint32_t *tail = lru ? &c->lru_tail : &c->age_tail;
+	const struct fc_link *k = &c->flows[i].link[l];
 
-	if (prev != NIL) {
-		if (lru)
-			c->flows[prev].lru_next = next;
-		else
-			c->flows[prev].age_next = next;
-	} else {
-		*head = next;
-	}
-	if (next != NIL) {
-		if (lru)
-			c->flows[next].lru_prev = prev;
-		else
-			c->flows[next].age_prev = prev;
-	} else {
-		*tail = prev;
-	}
+	if (k->prev != NIL)
+		c->flows[k->prev].link[l].next = k->next;
+	else
+		c->list[l].head = k->next;
+	if (k->next != NIL)
+		c->flows[k->next].link[l].prev = k->prev;
+	else
+		c->list[l].tail = k->prev;
 }
 
-static void list_append(struct fcache *c, uint32_t i, bool lru)
+static void list_append(struct fcache *c, uint32_t i, enum fc_list l)
 {
-	struct fc_flow *f = &c->flows[i];
-	uint32_t *head = lru ? &c->lru_head : &c->age_head;
-	uint32_t *tail = lru ? &c->lru_tail : &c->age_tail;
+	struct fc_link *k = &c->flows[i].link[l];
+	uint32_t *tail = &c->list[l].tail;
 
-	if (lru) {
-		f->lru_prev = *tail;
-		f->lru_next = NIL;
-	} else {
-		f->age_prev = *tail;
-		f->age_next = NIL;
-	}
-	if (*tail != NIL) {
-		if (lru)
-			c->flows[*tail].lru_next = i;
-		else
-			c->flows[*tail].age_next = i;
-	} else {
-		*head = i;
-	}
+	k->prev = *tail;
+	k->next = NIL;
+	if (*tail != NIL)
+		c->flows[*tail].link[l].next = i;
+	else
+		c->list[l].head = i;
 	*tail = i;
 }
 
@@ -99,9 +77,10 @@ int fc_init(struct fcache *c, const struct fc_cfg *cfg, fc_expire_fn fn, void *a
 	}
 	c->mask = (uint32_t)(nslots - 1);
 	for (i = 0; i < cfg->max_flows; i++)
-		c->flows[i].lru_next = i + 1 < cfg->max_flows ? i + 1 : NIL;
+		c->flows[i].link[FC_LRU].next = i + 1 < cfg->max_flows ? i + 1 : NIL;
 	c->free_head = 0;
-	c->lru_head = c->lru_tail = c->age_head = c->age_tail = NIL;
+	for (i = 0; i < 2; i++)
+		c->list[i].head = c->list[i].tail = NIL;
 	return 0;
 }
 
@@ -138,10 +117,10 @@ static void fc_remove(struct fcache *c, uint32_t i, enum fc_end why)
 		}
 	}
 	c->slots[s] = 0;
-	list_unlink(c, i, true);
-	list_unlink(c, i, false);
+	list_unlink(c, i, FC_LRU);
+	list_unlink(c, i, FC_AGE);
 	f->used = false;
-	f->lru_next = c->free_head;
+	f->link[FC_LRU].next = c->free_head;
 	c->free_head = i;
 }
 
@@ -205,28 +184,28 @@ void fc_add(struct fcache *c, const struct pkt_meta *m, uint32_t ifindex, uint8_
 		fc_remove(c, i, why);
 	}
 	if (c->free_head == NIL)
-		fc_remove(c, c->lru_head, FC_END_EVICTED);
+		fc_remove(c, c->list[FC_LRU].head, FC_END_EVICTED);
 	/* Removal may have shifted the cluster: find the empty slot anew. */
 	for (s = (uint32_t)h & c->mask; c->slots[s]; s = (s + 1) & c->mask)
 		;
 	i = c->free_head;
 	f = &c->flows[i];
-	c->free_head = f->lru_next;
+	c->free_head = f->link[FC_LRU].next;
 	memset(f, 0, sizeof(*f));
 	f->k = k;
 	f->hash = h;
 	f->first_ms = ts_ms;
 	f->used = true;
 	c->slots[s] = i + 1;
-	list_append(c, i, false);
-	list_append(c, i, true);
+	list_append(c, i, FC_AGE);
+	list_append(c, i, FC_LRU);
 	c->st.created++;
 	c->st.active++;
 	goto count;
 update:
 	f = &c->flows[i];
-	list_unlink(c, i, true);
-	list_append(c, i, true);
+	list_unlink(c, i, FC_LRU);
+	list_append(c, i, FC_LRU);
 count:
 	f->packets++;
 	f->bytes += m->ip_total_len;
@@ -243,18 +222,17 @@ count:
 
 void fc_expire(struct fcache *c, int64_t now_ms)
 {
+	uint32_t *lru = &c->list[FC_LRU].head, *age = &c->list[FC_AGE].head;
 	enum fc_end why;
 
-	while (c->lru_head != NIL && due(c, &c->flows[c->lru_head], now_ms, &why) &&
-	       why == FC_END_IDLE)
-		fc_remove(c, c->lru_head, FC_END_IDLE);
-	while (c->age_head != NIL &&
-	       now_ms - c->flows[c->age_head].first_ms >= (int64_t)c->cfg.active_ms)
-		fc_remove(c, c->age_head, FC_END_ACTIVE);
+	while (*lru != NIL && due(c, &c->flows[*lru], now_ms, &why) && why == FC_END_IDLE)
+		fc_remove(c, *lru, FC_END_IDLE);
+	while (*age != NIL && now_ms - c->flows[*age].first_ms >= (int64_t)c->cfg.active_ms)
+		fc_remove(c, *age, FC_END_ACTIVE);
 }
 
 void fc_flush(struct fcache *c, enum fc_end why)
 {
-	while (c->age_head != NIL)
-		fc_remove(c, c->age_head, why);
+	while (c->list[FC_AGE].head != NIL)
+		fc_remove(c, c->list[FC_AGE].head, why);
 }

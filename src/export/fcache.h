@@ -34,13 +34,22 @@ struct fc_key {
 	uint8_t pad[2];
 };
 
+/* The two orders of the flows in the cache, oldest first. */
+enum fc_list {
+	FC_LRU = 0,		/* by last packet */
+	FC_AGE = 1,		/* by creation */
+};
+
+struct fc_link {
+	uint32_t prev, next;
+};
+
 struct fc_flow {
 	struct fc_key k;
 	uint64_t hash;
 	uint64_t packets, bytes;
 	int64_t first_ms, last_ms;
-	uint32_t lru_prev, lru_next;	/* by last packet, oldest first */
-	uint32_t age_prev, age_next;	/* by creation, oldest first */
+	struct fc_link link[2];		/* by enum fc_list */
 	uint8_t tcp_flags;
 	bool used;
 };
@@ -69,8 +78,10 @@ struct fcache {
 	struct fc_flow *flows;		/* max_flows entries */
 	uint32_t *slots;		/* open addressing: flow index + 1, 0 = empty */
 	uint32_t mask;			/* slots - 1 */
-	uint32_t free_head;		/* free list through lru_next; NIL = none */
-	uint32_t lru_head, lru_tail, age_head, age_tail;
+	uint32_t free_head;		/* free list through link[FC_LRU].next; NIL = none */
+	struct {
+		uint32_t head, tail;
+	} list[2];			/* by enum fc_list */
 	struct fc_stats st;
 };
 
