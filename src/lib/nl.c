@@ -19,7 +19,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
-#include <limits.h>
 #include <linux/fib_rules.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
@@ -388,7 +387,9 @@ int nl_route_decode(const void *msg, size_t len, struct nl_route *out)
 {
 	const struct nlmsghdr *nlh = msg;
 
-	if (!mnl_nlmsg_ok(nlh, len > INT_MAX ? INT_MAX : (int)len))
+	/* Not mnl_nlmsg_ok(): it compares the length as an int, so a message
+	 * claiming 2^31 bytes or more passes and its attributes run past @len. */
+	if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
 		return -1;
 	return route_parse(nlh, out);
 }

@@ -229,6 +229,15 @@ static void test_damaged(void **state)
 		if (lie[i].len == 27)
 			assert_false(ip_addr_is_set(&out.nh[0].gw));
 	}
+	/* lengths of 2^31 and more: refused, not read as negative (libmnl's
+	 * mnl_nlmsg_ok() compares them as int and let the attributes run on) */
+	for (i = 0; i < 64; i++) {
+		memcpy(copy, buf, (size_t)n);
+		nlh->nlmsg_len = 0x80000000u + i * 4;
+		assert_int_equal(nl_route_decode(copy, (size_t)n, &out), -1);
+		nlh->nlmsg_len = 0xffffffffu - i;
+		assert_int_equal(nl_route_decode(copy, (size_t)n, &out), -1);
+	}
 	/* a wrong family is not a route */
 	memcpy(copy, buf, (size_t)n);
 	((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_family = AF_UNSPEC;
