@@ -7,8 +7,15 @@
  *     every listener (SO_REUSEPORT group), recvmmsg batches, allow-list,
  *     its own flow decoder; decoded flow records are copied into a chunk
  *     taken from the thread's own free list. A full chunk (or a partial
- *     one each second) goes on the store queue; when the free list is
- *     empty the records are dropped and counted (queue_full).
+ *     one each second) goes on the store queue. Back-pressure: before
+ *     decoding a datagram the thread checks that the free chunks hold the
+ *     most records it can decode into (recv.c: dgram_bound); when they do
+ *     not, it stops reading its sockets (the datagrams wait in the socket
+ *     buffer, whose overflow the kernel counts) and sleeps on an eventfd
+ *     that recv_return_chunk() signals once enough chunks are back.
+ *     Records are dropped (queue_drops) only when one datagram decodes
+ *     into more than its bound and no chunk comes back for
+ *     RECV_WAIT_MS.
  *   store thread i (one per receive thread, each with its own queue and
  *     store: rollup table, raw file, SQLite connection): takes chunks off
  *     its queue, feeds its store (rollups, raw IPFIX blocks), hands each
@@ -37,6 +44,9 @@
 #define CHUNK_RECS 1024
 #define RECV_BATCH 64
 #define RECV_BUFSZ 65536
+#define RECV_WAIT_MS 5000		/* the most a decode waits for a chunk */
+#define RECV_STOP_DRAIN_MS 10000	/* stopping: the most spent on reading
+					   what the sockets still hold */
 
 struct chunk {
 	struct chunk *next;
@@ -55,6 +65,9 @@ struct recv_stats {
 	uint64_t rejected[FE__COUNT];	/* packets, by flow_decode()'s verdict */
 	uint64_t records, counter_records;
 	uint64_t queued, queue_drops;	/* records */
+	uint64_t pauses;		/* reading stopped: no room in the queue */
+	uint64_t paused_ns;		/* time spent so */
+	uint64_t queue_waits;		/* a decode waited for a chunk */
 };
 
 /* One exporter+domain as a receive thread last published it. */
@@ -71,7 +84,9 @@ struct recv_thread {
 	unsigned idx;
 	pthread_t tid;
 	bool started;
-	int epfd, tfd, efd;
+	int epfd, tfd;
+	int ep_paused;			/* epoll while paused: timer, stop, cfd */
+	int cfd;			/* eventfd: chunks came back */
 	int fds[COLLECT_MAX_LISTEN];
 	uint32_t ovfl_last[COLLECT_MAX_LISTEN];
 	struct flow_decoder *dec;
@@ -80,10 +95,20 @@ struct recv_thread {
 	struct sockaddr_storage names[RECV_BATCH];
 	char ctrl[RECV_BATCH][64];
 	uint8_t *bufs;			/* RECV_BATCH * RECV_BUFSZ */
+	/* the datagrams of the last recvmmsg not yet decoded (paused) */
+	unsigned bl_li;
+	int bl_next, bl_n;
+	int64_t bl_ms;
+	bool paused;
+	uint64_t pause_ns;		/* when the pause began */
 	struct chunk *cur;
 	struct chunk *chunks;		/* the allocation, for free() */
+	size_t nchunks;
 	pthread_mutex_t free_mu;
-	struct chunk *free;
+	struct chunk *free;		/* free_mu */
+	atomic_size_t nfree;		/* written under free_mu */
+	size_t wake_free;		/* free_mu: signal cfd at this many free
+					   chunks; 0 = nobody waits */
 	struct recv_stats st;
 	struct log_rl rl;
 	/* published once a second, read by the main thread */
@@ -120,6 +145,7 @@ struct collector {
 	unsigned nstores;
 	int64_t start_ms;
 	bool steering;			/* cBPF steers by exporter */
+	uint32_t store_delay_us;	/* test knob: store sleeps per chunk */
 };
 
 /* listen.c: the sockets of thread @t for every listener.

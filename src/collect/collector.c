@@ -71,6 +71,8 @@ static bool store_feed(struct store_pipe *sp, unsigned max)
 		if (!ch)
 			return false;
 		store_add(sp->store, ch->rec, ch->n);
+		if (sp->c->store_delay_us)
+			usleep(sp->c->store_delay_us);
 		recv_return_chunk(sp->c, ch);
 	}
 	return true;
@@ -294,6 +296,7 @@ static void collector_free(struct collector *c)
 struct collector *collector_start(const struct collect_cfg *cfg)
 {
 	struct collector *c = calloc(1, sizeof(*c));
+	const char *env;
 	unsigned i;
 	int rc;
 
@@ -306,6 +309,12 @@ struct collector *collector_start(const struct collect_cfg *cfg)
 	collect_stats_path(cfg, c->stats_path, sizeof(c->stats_path));
 	c->start_ms = time_real_ms();
 	c->nthreads = cfg->threads ? cfg->threads : collect_auto_threads();
+	/* test knob: a slow store, for the back-pressure test */
+	if ((env = getenv("WANSCOPE_COLLECT_STORE_DELAY_US")) && *env) {
+		c->store_delay_us = (uint32_t)strtoul(env, NULL, 10);
+		log_warnx("collect: WANSCOPE_COLLECT_STORE_DELAY_US: the store sleeps %u us "
+			  "per chunk (a test knob)", c->store_delay_us);
+	}
 	if (c->nthreads > COLLECT_MAX_THREADS)
 		c->nthreads = COLLECT_MAX_THREADS;
 	/* a write past RLIMIT_FSIZE must fail with EFBIG, not kill us */

@@ -6,6 +6,8 @@
  *   packets = truncated + not_allowed + decoded + sum(rejected[reason])
  * and every decoded flow record once:
  *   records = queued + queue_drops,  queued = store.records (after stop)
+ * Datagrams the socket buffers lost are kernel_drops (SO_RXQ_OVFL): with
+ * back-pressure (recv.c) that is where a slow store's losses go.
  * Per exporter, the decoder's own counters say what happened inside.
  */
 #include <errno.h>
@@ -138,6 +140,9 @@ void stats_json(struct collector *c, struct wbuf *b)
 		sum.counter_records += t->snap_st.counter_records;
 		sum.queued += t->snap_st.queued;
 		sum.queue_drops += t->snap_st.queue_drops;
+		sum.pauses += t->snap_st.pauses;
+		sum.paused_ns += t->snap_st.paused_ns;
+		sum.queue_waits += t->snap_st.queue_waits;
 		for (k = 0; k < FE__COUNT; k++) {
 			sum.rejected[k] += t->snap_st.rejected[k];
 			errs[k] += t->snap_tot.errors[k];
@@ -172,6 +177,12 @@ void stats_json(struct collector *c, struct wbuf *b)
 	KV(b, "queued", sum.queued);
 	wbuf_putc(b, ',');
 	KV(b, "queue_drops", sum.queue_drops);
+	wbuf_putc(b, ',');
+	KV(b, "pauses", sum.pauses);
+	wbuf_putc(b, ',');
+	KV(b, "paused_ms", sum.paused_ns / 1000000);
+	wbuf_putc(b, ',');
+	KV(b, "queue_waits", sum.queue_waits);
 	store_stats_sum(c, &ss, &qlen);
 	wbuf_puts_lit(b, ",\"store\":{");
 	KV(b, "queue_chunks", qlen);
