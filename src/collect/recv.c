@@ -163,16 +163,19 @@ static void sink(void *arg, const struct flow_rec *recs, size_t n)
 				t->cur = chunk_wait(t);
 			}
 			if (!t->cur) {
-				t->st.queue_drops += n - i;
+				t->st.queue_drops++;
+				for (i++; i < n; i++) {
+					if (recs[i].type != FLOW_REC_FLOW) {
+						t->st.counter_records++;
+					} else {
+						t->st.records++;
+						t->st.queue_drops++;
+					}
+				}
 				log_warnx_rl(&t->rl, "collect: thread %u: store queue full "
 					     "(no chunk came back for %d ms): dropping records "
 					     "(queue_drops %llu)", t->idx, RECV_WAIT_MS,
 					     (unsigned long long)t->st.queue_drops);
-				for (i++; i < n; i++)
-					if (recs[i].type != FLOW_REC_FLOW)
-						t->st.counter_records++;
-					else
-						t->st.records++;
 				return;
 			}
 		}
