@@ -139,7 +139,7 @@ EOC
 	wanscope)
 		stored=$(python3 -c "import json; print(json.load(open('$T/run/flows.db.stats.json'))['store']['records'])")
 		python3 -c "import json; s = json.load(open('$T/run/flows.db.stats.json'))['store']; print('%.1f' % (s['raw_bytes'] / max(s['raw_records'], 1)))" >"$T/bpr"
-		python3 -c "import json; s = json.load(open('$T/run/flows.db.stats.json')); print('kernel_drops %d datagrams, queue_drops %d records' % (s['kernel_drops'], s['queue_drops']))" >"$T/why" ;;
+		python3 -c "import json; s = json.load(open('$T/run/flows.db.stats.json')); print('kernel_drops %d datagrams, queue_drops %d records, receive paused %d times, %d ms' % (s['kernel_drops'], s['queue_drops'], s.get('pauses', 0), s.get('paused_ms', 0)))" >"$T/why" ;;
 	floor)
 		stored=$(python3 -c "import json; print(json.load(open('$T/floor.json'))['records'])") ;;
 	nfcapd|sfcapd)
@@ -164,7 +164,7 @@ PY
 	bpr=
 	[ "$who" = wanscope ] && bpr=$(cat "$T/bpr" 2>/dev/null)
 	printf '%-6s %-9s %10s %10s %10s %8s %12s %10s\n' "$proto" "$who" "$sent" "$stored" $((sent - stored)) "$cpu" "$cpus" "$bpr"
-	[ "$who" = wanscope ] && [ "$stored" != "$sent" ] && echo "       (wanscope lost: $(cat "$T/why" 2>/dev/null))"
+	[ "$who" = wanscope ] && echo "       (wanscope$([ "$stored" != "$sent" ] && echo " lost"): $(cat "$T/why" 2>/dev/null))"
 	echo "$proto $who $sent $stored $cpu" >>"$results"
 }
 
