@@ -39,11 +39,12 @@
  * gets more than send-burst probes at once: each socket has a token bucket
  * (GCRA: a "theoretical arrival time" tat, one probe costs cost_ns, a
  * send is allowed while tat - now <= (burst - 1) * cost_ns) whose rate is
- * what the device's targets need when every attempt fails and is retried,
- * so the pace never falls behind the schedule. A send refused by the pace
- * is deferred, not dropped: the target waits (not_before) until its
- * bucket is full again, in the order the sends were refused; its schedule
- * is untouched, and a probe is timed from the moment it is built, so a
+ * what the device's targets need when every attempt fails and is retried
+ * times a headroom, so the pace does not fall behind the schedule. A send
+ * refused by the pace is deferred, not dropped: refused sends queue up in
+ * groups of a burst, each group due when the bucket will be full again,
+ * and the target waits (not_before) for its group; its schedule is
+ * untouched, and a probe is timed from the moment it is built, so a
  * deferred probe is neither a loss nor a longer RTT.
  */
 #include <errno.h>
@@ -78,6 +79,10 @@ enum { EV_TIMER = 1, EV_SIGNAL, EV_HOUSEKEEP, EV_SOCK };
  * waking once per probe. Timeouts are never decided early. */
 #define SEND_SLACK_NS 10000000ull
 #define PACE_MIN_COST_NS 1ull	/* a pace never faster than a probe per ns */
+/* A device's pace is this many times the rate its targets need when every
+ * attempt is retried: a wakeup that comes late loses the bucket's unused
+ * tokens, and a pace with no room to spare would then fall behind. */
+#define PACE_HEADROOM 4.0
 #define LL_REFRESH_NS (10 * 1000000000ull)
 #define TX_BATCH 64
 #define TX_SLOT 9216		/* > the largest probe (9000) */
@@ -206,15 +211,22 @@ static bool pace_take(const struct prober *p, struct psock *d, uint64_t now)
 	return true;
 }
 
-/* A send of @g on @d was refused: wait until the bucket is full again,
- * behind the sends refused before. */
-static void pace_defer(struct psock *d, struct ptarget *g)
+/* A send of @g on @d was refused: it joins the queue of refused sends,
+ * which leave in groups of a burst, one group each time the bucket is full
+ * again (the first when it next is). A backlog is thus assigned its times
+ * once instead of being refused again at every wakeup. */
+static void pace_defer(const struct prober *p, struct psock *d, struct ptarget *g)
 {
-	if (d->gate != d->tat) {
+	if (d->gate < d->tat) {		/* no group waiting beyond the bucket */
 		d->gate = d->tat;
 		d->ndefer = 0;
 	}
-	g->not_before = d->gate + d->ndefer++;
+	if (d->ndefer == p->send_burst) {
+		d->gate += p->send_burst * d->cost_ns;
+		d->ndefer = 0;
+	}
+	d->ndefer++;
+	g->not_before = d->gate;
 	d->deferred++;
 }
 
@@ -229,7 +241,7 @@ static void pace_init(struct prober *p)
 		const struct tunnel_conf *c = p->tun[i].conf;
 
 		if (p->tun[i].sock >= 0)
-			rate[p->tun[i].sock] += (double)c->ntargets * (1 + c->retries) /
+			rate[p->tun[i].sock] += PACE_HEADROOM * c->ntargets * (1 + c->retries) /
 						((double)c->interval_ms * 1e-3);
 	}
 	for (i = 0; i < p->nsocks; i++) {
@@ -538,7 +550,7 @@ static void tg_run(struct prober *p, struct ptarget *g, uint64_t now)
 		uint8_t a = g->retry_attempt;
 
 		if (!pace_take(p, d, now)) {
-			pace_defer(d, g);
+			pace_defer(p, d, g);
 			return;
 		}
 		g->retry_attempt = 0;
@@ -546,7 +558,7 @@ static void tg_run(struct prober *p, struct ptarget *g, uint64_t now)
 	}
 	if ((!p->count || g->regular_sent < p->count) && g->next_send_ns <= now + SEND_SLACK_NS) {
 		if (!pace_take(p, d, now)) {
-			pace_defer(d, g);
+			pace_defer(p, d, g);
 			return;
 		}
 		g->regular_sent++;
@@ -905,7 +917,7 @@ int prober_init(struct prober *p, struct probe_conf *conf)
 	for (i = 0; i < p->ntun; i++)
 		if (tunnel_setup(p, &p->tun[i]) < 0)
 			return -1;
-	prober_sched_init(p, now);
+	prober_sched_init(p, time_mono_ns());	/* setup may have taken a while */
 	if ((r = ev_init(&p->loop)) < 0 || (p->tfd = ev_timer_new()) < 0 ||
 	    (p->hk_tfd = ev_timer_new()) < 0 || (p->sfd = ev_signalfd(sigs)) < 0) {
 		log_warnx("event loop setup failed");

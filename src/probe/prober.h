@@ -81,8 +81,8 @@ struct psock {
 	int ifindex;
 	uint64_t cost_ns;	/* one probe's share of the pace */
 	uint64_t tat;		/* "theoretical arrival time": the bucket is full from then */
-	uint64_t gate;		/* deferred sends wait for this ... */
-	uint32_t ndefer;	/* ... in the order they were deferred */
+	uint64_t gate;		/* when the last group of deferred sends leaves */
+	uint32_t ndefer;	/* sends in that group */
 	uint64_t deferred;	/* sends that waited for the pace */
 };
 
