@@ -9,17 +9,17 @@
  * and to each --route point at it) are read one by one, matched by longest
  * prefix against the prefixes of the connectors that are up (a prefix trie,
  * edgeroute.c), and sent to one of the connectors announcing the best
- * match; the choice is a hash of
- * the flow (addresses, protocol, ports or echo id), so a flow sticks to a
- * connector and moves when that connector goes away. With no connector for
- * the destination the edge answers ICMP destination unreachable (net
- * unreachable) itself, rate limited, from its own address (a raw socket:
- * the kernel fills in the source). Packets from connectors are checked to
- * pass edgeguard (an echo reply from inside the connector's own prefixes,
- * or an ICMP error about a client's echo into them, addressed to a client
- * that recently sent something into the TUN) and are written to the TUN,
- * so the host routes them to the client. Everything else is counted by
- * reason and dropped: an authenticated connector still cannot spoof.
+ * match; the choice is a hash of the flow (addresses, protocol, ports or
+ * echo id), so a flow sticks to a connector and moves when that connector
+ * goes away. With no connector for the destination the edge answers ICMP
+ * destination unreachable (net unreachable) itself, rate limited, from its
+ * own address (a raw socket: the kernel fills in the source). Packets
+ * from connectors are checked to pass edgeguard (an echo reply from inside
+ * the connector's own prefixes, or an ICMP error about a client's echo into
+ * them, addressed to a client that recently sent something into the TUN)
+ * and are written to the TUN, so the host routes them to the client.
+ * Everything else is counted by reason and dropped: an authenticated
+ * connector still cannot spoof.
  *
  * Hops: the client's packet was forwarded into the TUN by this host's
  * kernel, which already decremented its TTL and answered expiry with time
