@@ -215,8 +215,9 @@ static bool pace_take(const struct prober *p, struct psock *d, uint64_t now)
  * which leave in groups of a burst, one group each time the bucket is full
  * again (the first when it next is). A backlog is thus assigned its times
  * once instead of being refused again at every wakeup. */
-static void pace_defer(const struct prober *p, struct psock *d, struct ptarget *g)
+static void pace_defer(struct prober *p, struct psock *d, struct ptarget *g)
 {
+	p->tun[g->tunnel].tx_paced++;
 	if (d->gate < d->tat) {		/* no group waiting beyond the bucket */
 		d->gate = d->tat;
 		d->ndefer = 0;
@@ -571,6 +572,7 @@ static void tg_run(struct prober *p, struct ptarget *g, uint64_t now)
 
 			g->next_send_ns += n * iv;
 			g->skipped += n;
+			t->tx_skipped += n;
 		}
 	}
 }

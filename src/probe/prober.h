@@ -68,6 +68,8 @@ struct ptunnel {
 	uint64_t next_slo_ns;
 	/* counters */
 	uint64_t tx, tx_err, rx_ok, rx_forged, rx_stale, rx_wrong_iface;
+	uint64_t tx_paced;	/* sends that waited for the device's pace */
+	uint64_t tx_skipped;	/* regular probes skipped: the loop fell behind */
 	int last_tx_err;
 };
 

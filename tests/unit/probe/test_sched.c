@@ -285,7 +285,10 @@ static void paced(uint64_t jitter, unsigned retries_a)
 	assert_int_equal(lost, s.lost);
 	assert_int_equal(rx, s.ok);
 	assert_int_equal(sent, rx + lost + busy);
+	assert_int_equal(s.p.tun[0].tx_paced + s.p.tun[1].tx_paced, s.p.socks[0].deferred);
+	assert_int_equal(s.p.tun[2].tx_paced, s.p.socks[1].deferred);
 	for (i = 0; i < s.p.ntun; i++) {
+		assert_int_equal(s.p.tun[i].tx_skipped, 0);
 		assert_int_equal(s.p.tun[i].rx_stale, 0);
 		assert_int_equal(s.p.tun[i].rx_forged, 0);
 		assert_int_equal(s.p.tun[i].tx_err, 0);
@@ -344,6 +347,7 @@ static void test_stall(void **state)
 		assert_true(g->skipped > 0);
 		assert_int_equal((g->next_send_ns - s.first[k]) % iv, 0);
 	}
+	assert_true(s.p.tun[0].tx_skipped > 0 && s.p.tun[2].tx_skipped > 0);
 	sim_free(&s);
 }
 
