@@ -775,6 +775,79 @@ struct nft_chain {
 	char family[8], table[64], name[64], hook[16];
 };
 
+/* A jump/goto between chains of one table, to find which base chain a
+ * reverse-path rule in a regular chain (firewalld's rpfilter chains) is
+ * reached from. */
+struct nft_jump {
+	char family[8], table[64], from[64], to[64];
+};
+
+#define NFT_RESOLVE_RULES 64	/* regular-chain reverse-path rules resolved */
+#define NFT_RESOLVE_STEPS 4096	/* jump edges looked at per rule */
+
+static const char *chain_hook(const struct nft_chain *c, size_t n, const char *fam,
+			      const char *tab, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(c[i].family, fam) && !strcmp(c[i].table, tab) && !strcmp(c[i].name, name))
+			return c[i].hook;
+	return "";
+}
+
+/* The hook (prerouting or input) of a base chain that reaches @chain
+ * through jumps, or "". */
+static const char *reached_from(const struct nft_chain *c, size_t nc, const struct nft_jump *jp,
+				size_t nj, const char *fam, const char *tab, const char *chain,
+				int depth, unsigned *steps)
+{
+	size_t i;
+
+	if (depth > 8)
+		return "";
+	for (i = 0; i < nj && *steps < NFT_RESOLVE_STEPS; i++) {
+		const char *h;
+
+		++*steps;
+		if (strcmp(jp[i].to, chain) || strcmp(jp[i].family, fam) || strcmp(jp[i].table, tab))
+			continue;
+		h = chain_hook(c, nc, fam, tab, jp[i].from);
+		if (!h[0])
+			h = reached_from(c, nc, jp, nj, fam, tab, jp[i].from, depth + 1, steps);
+		if (!strcmp(h, "prerouting") || !strcmp(h, "input"))
+			return h;
+	}
+	return "";
+}
+
+/* Record the jump/goto of a rule's statement @st, if any. Return: 0 or -1. */
+static int nft_add_jump(struct nft_jump **jp, size_t *nj, const struct dr_nft_rule *r, const json_t *st)
+{
+	const json_t *v = json_object_get(st, "jump"), *t;
+	struct nft_jump *p;
+
+	if (!v)
+		v = json_object_get(st, "goto");
+	t = json_is_object(v) ? json_object_get(v, "target") : NULL;
+	if (!json_is_string(t))
+		return 0;
+	if (*nj >= DR_MAX_NFT)
+		return -1;
+	if (*nj % 64 == 0) {
+		p = realloc(*jp, (*nj + 64) * sizeof(*p));
+		if (!p)
+			return -1;
+		*jp = p;
+	}
+	p = &(*jp)[(*nj)++];
+	snprintf(p->family, sizeof(p->family), "%s", r->family);
+	snprintf(p->table, sizeof(p->table), "%s", r->table);
+	snprintf(p->from, sizeof(p->from), "%s", r->chain);
+	snprintf(p->to, sizeof(p->to), "%s", json_string_value(t));
+	return 0;
+}
+
 /* Does @v (a match's right side: string, array or set) contain @word? */
 static bool json_has_word(const json_t *v, const char *word, int depth)
 {
@@ -945,7 +1018,8 @@ int dr_parse_nft_json(struct dr_snap *s, const char *buf, size_t len, const char
 		      char *err, size_t errlen)
 {
 	struct nft_chain *chains = NULL;
-	size_t nchains = 0, capchains = 0, i, j;
+	struct nft_jump *jumps = NULL;
+	size_t nchains = 0, capchains = 0, njumps = 0, n0 = s->nnft, i, j, nres = 0;
 	json_error_t je;
 	json_t *root, *list, *o;
 	int r = 0;
@@ -1013,10 +1087,17 @@ int dr_parse_nft_json(struct dr_snap *s, const char *buf, size_t len, const char
 				const char *key;
 				json_t *val;
 
-				if (json_is_object(st))
-					json_object_foreach((json_t *)st, key, val)
-						nft_stmt(&nr, key, val);
+				if (!json_is_object(st))
+					continue;
+				json_object_foreach((json_t *)st, key, val)
+					nft_stmt(&nr, key, val);
+				if (nft_add_jump(&jumps, &njumps, &nr, st) < 0) {
+					r = err_set(err, errlen, "%s: more than %d jumps", what, DR_MAX_NFT);
+					break;
+				}
 			}
+			if (r)
+				break;
 			nft_rpf_finish(&nr);
 			if (!nr.ct_state && !nr.ct_zone_set && !nr.ct_zone_match && !nr.fib_rpf)
 				continue;	/* only conntrack and reverse-path rules matter here */
@@ -1037,8 +1118,20 @@ int dr_parse_nft_json(struct dr_snap *s, const char *buf, size_t len, const char
 			s->nft[s->nnft++] = nr;
 		}
 	}
+	/* reverse-path rules in regular chains: the hook they are reached from */
+	for (i = n0; r == 0 && i < s->nnft && nres < NFT_RESOLVE_RULES; i++) {
+		struct dr_nft_rule *x = &s->nft[i];
+		unsigned steps = 0;
+
+		if (!x->fib_rpf || x->hook[0])
+			continue;
+		nres++;
+		snprintf(x->hook, sizeof(x->hook), "%s",
+			 reached_from(chains, nchains, jumps, njumps, x->family, x->table, x->chain, 0, &steps));
+	}
 	if (r == 0)
 		s->nft_known = true;
+	free(jumps);
 	free(chains);
 	json_decref(root);
 	return r;

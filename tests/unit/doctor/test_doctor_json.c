@@ -180,6 +180,20 @@ static void test_nft_rpf_forms(void **state)
 		"{\"rule\":{\"family\":\"ip\",\"table\":\"t4\",\"chain\":\"c\",\"handle\":11,\"expr\":["
 		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"oifname\",\"flags\":[\"saddr\",\"iif\"]}},\"right\":\"\"}},"
 		"{\"drop\":null}]}},"
+		/* 4: in a regular chain, reached from prerouting by jump and goto;
+		 * 5: in a chain that only jumps to itself: no hook */
+		"{\"chain\":{\"family\":\"inet\",\"table\":\"fw2\",\"name\":\"pre\",\"hook\":\"prerouting\"}},"
+		"{\"chain\":{\"family\":\"inet\",\"table\":\"fw2\",\"name\":\"mid\"}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"fw2\",\"chain\":\"pre\",\"expr\":[{\"jump\":{\"target\":\"mid\"}}]}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"fw2\",\"chain\":\"mid\",\"expr\":[{\"goto\":{\"target\":\"rpfilter\"}}]}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"fw2\",\"chain\":\"rpfilter\",\"handle\":20,\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"meta\":{\"key\":\"nfproto\"}},\"right\":\"ipv6\"}},"
+		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"oif\",\"flags\":[\"saddr\",\"iif\"]}},\"right\":false}},"
+		"{\"drop\":null}]}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"fw2\",\"chain\":\"a\",\"expr\":[{\"jump\":{\"target\":\"a\"}}]}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"fw2\",\"chain\":\"a\",\"handle\":21,\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"oif\",\"flags\":[\"saddr\",\"iif\"]}},\"right\":false}},"
+		"{\"drop\":null}]}},"
 		"{\"rule\":{\"family\":\"ip\",\"table\":\"t4\",\"chain\":\"c\",\"handle\":12,\"expr\":["
 		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"oif\",\"flags\":[\"saddr\",\"daddr\"]}},\"right\":false}},"
 		"{\"drop\":null}]}}"
@@ -190,7 +204,12 @@ static void test_nft_rpf_forms(void **state)
 	(void)state;
 	dr_snap_init(&s);
 	assert_int_equal(dr_parse_nft_json(&s, nft, sizeof(nft) - 1, "nft.json", err, sizeof(err)), 0);
-	assert_int_equal(s.nnft, 4);
+	assert_int_equal(s.nnft, 6);
+	assert_string_equal(s.nft[4].chain, "rpfilter");
+	assert_string_equal(s.nft[4].hook, "prerouting");
+	assert_int_equal(s.nft[4].nfproto, 6);
+	assert_string_equal(s.nft[5].chain, "a");
+	assert_string_equal(s.nft[5].hook, "");
 	assert_true(s.nft[0].fib_rpf && s.nft[0].fib_iif && !s.nft[0].fib_mark);
 	assert_int_equal(s.nft[0].nfproto, 6);
 	assert_string_equal(s.nft[0].hook, "prerouting");
