@@ -483,8 +483,8 @@ static int make_plan(const struct dr_snap *s, const struct fix_opts *o, const st
 		if (!strcmp(f->kind, "arp_flux"))
 			continue;
 		if (l->l.ifindex == primary) {
-			plan_note(p, "%s holds the default route: no source rules for it (they would capture bridge and container return traffic); its finding needs a look: %s",
-				  l->l.name, f->reason);
+			plan_note(p, "%s holds the %sdefault route: no source rules for it (they would capture bridge and container return traffic); its finding needs a look: %s",
+				  l->l.name, fam == 6 ? "IPv6 " : "", f->reason);
 			continue;
 		}
 		for (k = 0; k < p->nifs; k++)
@@ -719,7 +719,13 @@ static void print_nmcli(const struct fix_plan *p)
 				       it->rule.priority, dr_prefix_str(&it->rule.src), fi->table);
 			}
 		}
-		printf("\nnmcli connection up %s\n", fi->name);
+		for (k = i + 1; k < p->nifs; k++)
+			if (p->ifs[k].ifindex == fi->ifindex && !p->ifs[k].loose)
+				break;
+		if (k < p->nifs)
+			printf("\n");	/* its other family follows; bring it up once */
+		else
+			printf("\nnmcli connection up %s\n", fi->name);
 	}
 	for (k = 0; k < p->n; k++)
 		if (p->items[k].kind == FIX_SYSCTL)
