@@ -31,7 +31,9 @@ PY=/usr/bin/python3
 for n in $C $A $B $S; do
 	ip netns add "$n" || exit 77
 	ip -n "$n" link set lo up
-	ip netns exec "$n" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
+	# no duplicate address detection (link-local addresses included), no RAs
+	ip netns exec "$n" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 done
 # S.eth0 -- A.ra0 ; S.eth1 -- B.rb1 ; A.core -- B.core ; C.c0 -- B.rc
 ip link add eth0 netns $S type veth peer name ra0 netns $A
@@ -70,6 +72,14 @@ table inet firewalld {
 	}
 }
 NFT
+
+# wait (at most 5 s) until no address is tentative anywhere
+for _ in $(seq 50); do
+	t=0
+	for n in $C $A $B $S; do [ -n "$(ip -n $n -6 addr show tentative)" ] && t=1; done
+	[ $t = 0 ] && break
+	sleep 0.1
+done
 
 ping_ok() { ip netns exec $C ping -6 -c 1 -W 1 "$1" >/dev/null 2>&1 || ip netns exec $C ping -6 -c 1 -W 1 "$1" >/dev/null 2>&1; }
 dumps() { # NS FILE
