@@ -149,6 +149,53 @@ int export_conf_check(const struct export_conf *c, char *err, size_t errlen)
 	return 0;
 }
 
+void exp_cfg_from_conf(struct exp_cfg *cfg, const struct export_conf *c)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->proto = c->proto;
+	cfg->sampling = c->sampling;
+	cfg->active_ms = (uint32_t)c->active_ms;
+	cfg->idle_ms = (uint32_t)c->idle_ms;
+	cfg->max_flows = c->max_flows;
+	cfg->domain = c->domain;
+	cfg->template_refresh_ms = (uint32_t)c->template_refresh_ms;
+	cfg->counter_interval_ms = (uint32_t)c->counter_interval_ms;
+	cfg->mtu = c->mtu;
+	cfg->snaplen = EXP_SNAPLEN_DEFAULT;
+}
+
+int exp_cfg_defaults(struct exp_cfg *cfg)
+{
+	struct export_conf c;
+	struct conf_table t = { export_conf_opts, export_conf_nopts, &c };
+	char err[256];
+
+	memset(&c, 0, sizeof(c));
+	if (conf_defaults(&t, 1, err, sizeof(err)) < 0) {
+		log_warnx("export: built-in defaults: %s", err);
+		return -1;
+	}
+	exp_cfg_from_conf(cfg, &c);
+	return 0;
+}
+
+const struct conf_opt *export_conf_opt(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < export_conf_nopts; i++)
+		if (!strcmp(export_conf_opts[i].name, name))
+			return &export_conf_opts[i];
+	return NULL;
+}
+
+const char *export_conf_default(const char *name)
+{
+	const struct conf_opt *o = export_conf_opt(name);
+
+	return !o ? "?" : o->def ? o->def : "none";
+}
+
 static void on_ring(void *arg, int fd, uint32_t events)
 {
 	struct exp_daemon *d = arg;
@@ -178,16 +225,7 @@ struct exp_daemon *exp_daemon_start(const struct export_conf *c, struct mainloop
 		return NULL;
 	}
 	cfg = &d->x.cfg;
-	cfg->proto = c->proto;
-	cfg->sampling = c->sampling;
-	cfg->active_ms = (uint32_t)c->active_ms;
-	cfg->idle_ms = (uint32_t)c->idle_ms;
-	cfg->max_flows = c->max_flows;
-	cfg->domain = c->domain;
-	cfg->template_refresh_ms = (uint32_t)c->template_refresh_ms;
-	cfg->counter_interval_ms = (uint32_t)c->counter_interval_ms;
-	cfg->mtu = c->mtu;
-	cfg->snaplen = 256;
+	exp_cfg_from_conf(cfg, c);
 	for (i = 0; i < c->ncols; i++)
 		if (exp_collector_open(&d->x, c->collectors[i]) < 0)
 			goto fail;
