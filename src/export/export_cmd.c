@@ -92,9 +92,9 @@ static void usage(FILE *f)
 "                       (default %s; live capture only)\n"
 "      --mtu BYTES      largest export datagram payload (default %s,\n"
 "                       %d..%d)\n",
-		D("protocol"), D("sampling"), D("active-timeout"), D("idle-timeout"),
-		D("max-flows"), D("observation-domain"), D("template-refresh"),
-		D("counter-interval"), D("mtu"), FENC_MTU_MIN, FENC_MTU_MAX);
+		D("protocol"), D("sampling"), D("active_timeout"), D("idle_timeout"),
+		D("max_flows"), D("observation_domain"), D("template_refresh"),
+		D("counter_interval"), D("mtu"), FENC_MTU_MIN, FENC_MTU_MAX);
 	fprintf(f,
 "      --agent-address ADDR\n"
 "                       sFlow agent address (default: the source address\n"
@@ -154,7 +154,7 @@ static int parse_secs(const char *opt, const char *s, uint32_t min_ms, uint32_t 
 }
 
 /*
- * An option the export.* table has too (--max-flows is export.max-flows):
+ * An option the export.* table has too (--max-flows is export.max_flows):
  * the table's bounds, so the command line and the daemon accept the same
  * values. Durations are seconds without a suffix, as in the file.
  * Return: 0, or -1 (message printed).
@@ -162,10 +162,13 @@ static int parse_secs(const char *opt, const char *s, uint32_t min_ms, uint32_t 
 static int parse_tab(const char *name, const char *arg, uint32_t *out)
 {
 	const struct conf_opt *o;
-	char key[64], opt[64];
+	char key[64], opt[64], *p;
 	uint32_t hi;
 
 	snprintf(key, sizeof(key), "export.%s", name);
+	for (p = key; *p; p++)
+		if (*p == '-')
+			*p = '_';
 	snprintf(opt, sizeof(opt), "--%s", name);
 	o = export_conf_opt(key);
 	if (!o) {

@@ -113,18 +113,18 @@ const struct conf_opt export_conf_opts[] = {
 	  NULL, "ipfix, v9 or sflow" },
 	{ "export.sampling", CONF_U32, 1, 1u << 30, "1", OFF(sampling), 0, 0, NULL, NULL,
 	  NULL, "sample 1 in N packets at random" },
-	{ "export.active-timeout", CONF_DURATION, 1000, UINT32_MAX, "60s", OFF(active_ms), 0,
+	{ "export.active_timeout", CONF_DURATION, 1000, UINT32_MAX, "60s", OFF(active_ms), 0,
 	  0, NULL, NULL, NULL, "export long flows this often" },
-	{ "export.idle-timeout", CONF_DURATION, 1000, UINT32_MAX, "15s", OFF(idle_ms), 0, 0,
+	{ "export.idle_timeout", CONF_DURATION, 1000, UINT32_MAX, "15s", OFF(idle_ms), 0, 0,
 	  NULL, NULL, NULL, "export a flow idle this long" },
-	{ "export.max-flows", CONF_U32, 1, 1u << 24, "65536", OFF(max_flows), 0, 0, NULL,
+	{ "export.max_flows", CONF_U32, 1, 1u << 24, "65536", OFF(max_flows), 0, 0, NULL,
 	  NULL, NULL, "flow cache size; a full cache evicts the least recently seen" },
-	{ "export.observation-domain", CONF_U32, 0, UINT32_MAX, "0", OFF(domain), 0, 0, NULL,
+	{ "export.observation_domain", CONF_U32, 0, UINT32_MAX, "0", OFF(domain), 0, 0, NULL,
 	  NULL, NULL, "IPFIX observation domain / v9 source id / sFlow sub-agent" },
-	{ "export.template-refresh", CONF_DURATION, 1000, UINT32_MAX, "30s",
+	{ "export.template_refresh", CONF_DURATION, 1000, UINT32_MAX, "30s",
 	  OFF(template_refresh_ms), 0, 0, NULL, NULL, NULL,
 	  "resend v9/IPFIX templates this often" },
-	{ "export.counter-interval", CONF_DURATION, 0, UINT32_MAX, "20s",
+	{ "export.counter_interval", CONF_DURATION, 0, UINT32_MAX, "20s",
 	  OFF(counter_interval_ms), 0, 0, NULL, NULL, NULL,
 	  "sFlow interface counters this often (0 = never)" },
 	{ "export.mtu", CONF_U32, FENC_MTU_MIN, FENC_MTU_MAX, "1400", OFF(mtu), 0, 0, NULL,
@@ -143,7 +143,7 @@ int export_conf_check(const struct export_conf *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (c->counter_interval_ms && c->counter_interval_ms < 1000) {
-		snprintf(err, errlen, "export.counter-interval: below 1 second");
+		snprintf(err, errlen, "export.counter_interval: below 1 second");
 		return -1;
 	}
 	return 0;

@@ -137,11 +137,59 @@ static void test_docs_match(void **state)
 	free(doc);
 }
 
+/* Keys follow the config convention: export.lower_case_with_underscores. */
+static void test_key_names(void **state)
+{
+	size_t i;
+	const char *p;
+
+	(void)state;
+	for (i = 0; i < export_conf_nopts; i++) {
+		assert_true(strncmp(export_conf_opts[i].name, "export.", 7) == 0);
+		for (p = export_conf_opts[i].name + 7; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+				fail_msg("%s: '%c' in a key", export_conf_opts[i].name, *p);
+	}
+}
+
+/* The hyphenated names of before are unknown keys, with the usual error;
+ * the underscored ones parse. */
+static void test_old_names_refused(void **state)
+{
+	static const char *const old[] = {
+		"export.active-timeout 60s", "export.idle-timeout 15s", "export.max-flows 10",
+		"export.observation-domain 1", "export.template-refresh 30s",
+		"export.counter-interval 20s",
+	};
+	struct export_conf c;
+	struct conf_table t = { export_conf_opts, export_conf_nopts, &c };
+	char err[256], want[128];
+	size_t i;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(conf_defaults(&t, 1, err, sizeof(err)), 0);
+	for (i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+		assert_int_equal(conf_parse_text(&t, 1, old[i], "f.conf", err, sizeof(err)), -1);
+		snprintf(want, sizeof(want), "f.conf:1: unknown option '%.*s'",
+			 (int)strcspn(old[i], " "), old[i]);
+		assert_true(strncmp(err, want, strlen(want)) == 0);
+	}
+	assert_int_equal(conf_parse_text(&t, 1, "export.max_flows 10\nexport.active_timeout 2m\n"
+					 "export.observation_domain 7\n", "f.conf", err,
+					 sizeof(err)), 0);
+	assert_int_equal(c.max_flows, 10);
+	assert_int_equal(c.active_ms, 120000);
+	assert_int_equal(c.domain, 7);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cli_equals_config),
 		cmocka_unit_test(test_docs_match),
+		cmocka_unit_test(test_key_names),
+		cmocka_unit_test(test_old_names_refused),
 	};
 
 	docs_path = argc > 1 ? argv[1] : "docs/export.md";
