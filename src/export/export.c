@@ -8,7 +8,8 @@
  * which costs one decrement per unsampled packet and never locks onto a
  * periodic pattern in the traffic. A sampled packet is parsed with
  * src/pkt; NetFlow v9 / IPFIX account it in the flow cache (counters stay
- * unscaled, the interval is announced in every record), sFlow copies its
+ * unscaled, the interval is announced in an options record with the
+ * templates), sFlow copies its
  * first 128 bytes into a flow sample. Flows the cache expires are turned
  * into struct flow_rec and encoded; every datagram goes to each collector.
  */
