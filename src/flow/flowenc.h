@@ -105,6 +105,10 @@ struct sfenc_sample {
 	uint32_t stripped;		/* bytes removed before the header (FCS) */
 	const uint8_t *header;
 	size_t header_len;		/* at most SFENC_HEADER_MAX are kept */
+	/* extended switch data (sFlow v5 record 1001), sent when has_switch:
+	 * 802.1Q VLAN ids and 802.1p priorities in and out */
+	bool has_switch;
+	uint32_t src_vlan, src_priority, dst_vlan, dst_priority;
 };
 
 struct sfenc_stats {

@@ -220,11 +220,14 @@ def sflow(a):
                     '-e', 'sflow.flow_sample.sample_pool',
                     '-e', 'sflow.flow_sample.sequence_number',
                     '-e', 'sflow.counters_sample.sequence_number',
-                    '-e', 'sflow_245.header.frame_length'])
+                    '-e', 'sflow_245.header.frame_length',
+                    '-e', 'sflow_245.vlan.in', '-e', 'sflow_245.vlan.out',
+                    '-e', 'sflow_245.pri.in', '-e', 'sflow_245.pri.out'])
     rates, pools, seqs, cseqs, flen = [], [], [], [], []
+    vin, vout, pin, pout = [], [], [], []
     for line in lines:
         v = line.split('\t')
-        for col, lst in zip(v, (rates, pools, seqs, cseqs, flen)):
+        for col, lst in zip(v, (rates, pools, seqs, cseqs, flen, vin, vout, pin, pout)):
             if col:
                 lst += [int(x) for x in col.split(',')]
     check('flow samples: wanscope decode vs tshark', len(fl), len(rates))
@@ -237,6 +240,15 @@ def sflow(a):
     check('sample pools increase', pools == sorted(pools) and len(set(pools)) == len(pools),
           True)
     check('frame lengths: decode vs tshark', sum(r['bytes'] for r in fl), sum(flen))
+    # tagged frames (the test's VLAN 10, priority 5) carry extended switch data
+    tagged = [r for r in fl if r.get('vlan')]
+    check('extended switch records (tshark) = tagged samples (wanscope decode)',
+          len(vin), len(tagged))
+    check('extended switch: VLAN in, out', sorted(set(vin + vout)), [10] if vin else [])
+    check('extended switch: 802.1p priority in, out', sorted(set(pin + pout)),
+          [5] if vin else [])
+    if a.rate == 1 and a.traffic:
+        check('rate 1: every VLAN 10 frame has extended switch data', len(vin), 4)
     if a.stats:
         st = json.load(open(a.stats))
         check('flow samples: exporter stats vs tshark', st['flow_samples'], len(rates))

@@ -419,6 +419,11 @@ static void test_sflow(void **state)
 			.header_len = i % 2 ? 200 : 60,
 		};
 
+		if (i % 3 == 0) {	/* extended switch data: the decoder's VLAN */
+			s.has_switch = true;
+			s.src_vlan = s.dst_vlan = 100 + i;
+			s.src_priority = s.dst_priority = i % 8;
+		}
 		sfenc_flow(e, &s, i, 1700000000000 + i);
 		if (i % 25 == 0) {
 			memset(&c, 0, sizeof(c));
@@ -449,6 +454,7 @@ static void test_sflow(void **state)
 		assert_int_equal(r->dst_port, 53);
 		assert_int_equal(r->seq, nflow);
 		assert_int_equal(r->in_if, 5);
+		assert_int_equal(r->vlan, nflow % 3 ? 0 : 100 + nflow);
 		nflow++;
 	}
 	assert_int_equal(nflow, 100);
