@@ -9,9 +9,9 @@
  * periodic pattern in the traffic. A sampled packet is parsed with
  * src/pkt; NetFlow v9 / IPFIX account it in the flow cache (counters stay
  * unscaled, the interval is announced in an options record with the
- * templates), sFlow copies its
- * first 128 bytes into a flow sample. Flows the cache expires are turned
- * into struct flow_rec and encoded; every datagram goes to each collector.
+ * templates), sFlow copies its first 128 bytes into a flow sample. Flows
+ * the cache expires are turned into struct flow_rec and encoded; every
+ * datagram goes to each collector.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -38,7 +38,6 @@ enum { OPT_MAX_FLOWS = 256, OPT_DOMAIN, OPT_TREFRESH, OPT_CTR, OPT_MTU, OPT_AGEN
 /* A default from the export.* table, the one source of them. */
 #define D(name) export_conf_default("export." name)
 
-
 static void usage(FILE *f)
 {
 	fputs(

@@ -104,6 +104,8 @@ static bool proto_value(const void *base, unsigned i, char *buf, size_t len)
 }
 
 #define OFF(f) offsetof(struct export_conf, f)
+#define STR_(x) #x
+#define STR(x) STR_(x)
 const struct conf_opt export_conf_opts[] = {
 	{ "export.interface", CONF_CUSTOM, 0, 0, NULL, 0, 0, CONF_REPEAT, if_parse, if_value,
 	  if_clear, "capture on this interface (repeatable, up to 16)" },
@@ -127,8 +129,8 @@ const struct conf_opt export_conf_opts[] = {
 	{ "export.counter_interval", CONF_DURATION, 0, UINT32_MAX, "20s",
 	  OFF(counter_interval_ms), 0, 0, NULL, NULL, NULL,
 	  "sFlow interface counters this often (0 = never)" },
-	{ "export.mtu", CONF_U32, FENC_MTU_MIN, FENC_MTU_MAX, "1400", OFF(mtu), 0, 0, NULL,
-	  NULL, NULL, "largest export datagram payload" },
+	{ "export.mtu", CONF_U32, FENC_MTU_MIN, FENC_MTU_MAX, STR(FENC_MTU_DEFAULT), OFF(mtu),
+	  0, 0, NULL, NULL, NULL, "largest export datagram payload" },
 };
 const size_t export_conf_nopts = sizeof(export_conf_opts) / sizeof(export_conf_opts[0]);
 
