@@ -86,6 +86,13 @@ void dr_analyze(const struct dr_snap *s, int iif, const struct ip_addr *src,
 	in.src = *src;
 	in.iif = iif;
 	in.ip_proto = proto;
+	/* nftables prerouting runs before the route lookup. The lookup is
+	 * still modelled (silently): the kernel confirmation compares it. */
+	if (dr_nft_rpf_check(s, "prerouting", iif, src, dst, &v->nft, tr)) {
+		dr_route_input(s, &in, &v->in, NULL);
+		snprintf(v->tcp_reason, sizeof(v->tcp_reason), "nft_rpfilter");
+		return;
+	}
 	if (dr_route_input(s, &in, &v->in, tr) != 0) {
 		snprintf(v->tcp_reason, sizeof(v->tcp_reason), "%s",
 			 v->in.rp_done && v->in.rp.verdict != DR_RP_PASS ? "rp_filter" :
@@ -96,6 +103,10 @@ void dr_analyze(const struct dr_snap *s, int iif, const struct ip_addr *src,
 		dr_trace_add(tr, "%s is not an address of this host: the request is %s, not answered here",
 			     dr_addr_str(dst), v->in.forward ? "forwarded" : "not delivered");
 		snprintf(v->tcp_reason, sizeof(v->tcp_reason), "not_local");
+		return;
+	}
+	if (dr_nft_rpf_check(s, "input", iif, src, dst, &v->nft, tr)) {
+		snprintf(v->tcp_reason, sizeof(v->tcp_reason), "nft_rpfilter");
 		return;
 	}
 	v->delivered = true;
@@ -237,12 +248,31 @@ static void judge(const struct dr_snap *s, const struct dr_link *l, const struct
 		  const struct ip_addr *client, bool onlink, struct dr_findings *out)
 {
 	struct dr_verdict v;
-	char reason[300], rb[200];
+	char reason[600], rb[200];
 	const char *who = onlink ? "its own subnet" : "off-link clients";
 
 	dr_analyze(s, l->l.ifindex, client, &a->local, 6 /* TCP */, &v, NULL);
 	if (v.tcp_answered)
 		return;
+	if (v.nft.rule) {
+		const struct nl_route *back = v.nft.rev_ok ? v.nft.rev.route : NULL;
+		char name[200];
+
+		dr_fmt_route(s, back, rb, sizeof(rb));
+		dr_nft_rule_name(v.nft.rule, name, sizeof(name));
+		if (back)
+			dr_sfmt(reason, sizeof(reason),
+				"requests from %s (e.g. %s) are dropped by the nftables reverse-path rule `%s` (%s): the route back leaves by %s (%s), not %s; policy routing fixes it%s",
+				who, dr_addr_str(client), v.nft.rule->summary, name,
+				back->nh_count ? dr_ifname(s, back->nh[0].ifindex) : "?", rb, l->l.name,
+				a->local.family == 6 ? " (IPv6 has no rp_filter sysctl)" : "");
+		else
+			dr_sfmt(reason, sizeof(reason),
+				"requests from %s (e.g. %s) are dropped by the nftables reverse-path rule `%s` (%s): no route back to the client",
+				who, dr_addr_str(client), v.nft.rule->summary, name);
+		add_finding(out, l->l.name, &a->local, DR_SEV_ERROR, "nft_rpfilter", reason);
+		return;
+	}
 	if (!v.delivered) {
 		if (!strcmp(v.tcp_reason, "rp_filter")) {
 			const struct dr_rp_res *rp = &v.in.rp;

@@ -67,6 +67,13 @@ struct dr_nft_rule {
 	char oifname[16];
 	char verdict[12];	/* accept drop reject jump goto "" */
 	char summary[320];	/* short human form */
+	/* A reverse-path rule: `fib saddr [. mark] [. iif] oif missing` (or
+	 * `oif 0`) with a drop/reject verdict. */
+	bool fib_rpf;
+	bool fib_iif;		/* strict: the route back must use the incoming interface */
+	bool fib_mark;		/* the lookup carries the packet's mark */
+	uint8_t nfproto;	/* 4 or 6 (table family, meta nfproto), 0: both */
+	bool other_match;	/* further matches the doctor does not evaluate */
 };
 
 struct dr_note {
@@ -294,6 +301,14 @@ struct dr_opts {
 /* The interface of the main table's best default route (0: none). */
 int dr_primary_ifindex(const struct dr_snap *s, int family);
 
+/* The outcome of the nftables reverse-path rules for one request. */
+struct dr_nft_rpf {
+	const struct dr_nft_rule *rule;	/* the rule that drops (NULL: none) */
+	struct dr_fib_res rev;		/* its reverse lookup */
+	bool rev_ok;			/* the lookup found a unicast route */
+	unsigned checked;		/* rules that applied and passed */
+};
+
 /* The verdict for one request, as `explain` prints it. */
 struct dr_verdict {
 	bool delivered;		/* the request reaches a local socket */
@@ -306,6 +321,7 @@ struct dr_verdict {
 	struct dr_route_res in;
 	struct dr_route_res out;
 	bool out_done;
+	struct dr_nft_rpf nft;	/* nftables reverse-path rules (nft.rule: the drop) */
 };
 
 /* Model one request arriving on @iif from @src to @dst (and its reply). */
@@ -322,6 +338,21 @@ void dr_check(const struct dr_snap *s, const struct dr_opts *o, struct dr_findin
 /* Return: true when the host's nftables keeps per-interface conntrack
  * state (zones set by interface), naming the rule in @why. */
 bool dr_nft_per_iface_state(const struct dr_snap *s, char *why, size_t len);
+
+/* ---- nftables reverse-path rules (nftrpf.c) ---- */
+
+/* Apply the reverse-path rules of the base chains at @hook ("prerouting"
+ * or "input") to a request @src -> @dst arriving on @iif, as nft_fib4/6
+ * evaluate them (reverse lookup from @dst to @src, iif loopback, mark 0,
+ * strict with iif: a next hop must use @iif). Return: true when a rule
+ * drops the request (then @out->rule names it). */
+bool dr_nft_rpf_check(const struct dr_snap *s, const char *hook, int iif,
+		      const struct ip_addr *src, const struct ip_addr *dst,
+		      struct dr_nft_rpf *out, struct dr_trace *tr);
+/* "inet firewalld filter_PREROUTING handle 4" into @buf. */
+const char *dr_nft_rule_name(const struct dr_nft_rule *r, char *buf, size_t len);
+/* The loose form of a strict reverse-path rule, as nft syntax, into @buf. */
+const char *dr_nft_rpf_loose_text(const struct dr_nft_rule *r, char *buf, size_t len);
 
 /* ---- subcommands (doctor_cmd.c, explain.c, check.c, fix.c) ---- */
 

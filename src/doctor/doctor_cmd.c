@@ -102,7 +102,7 @@ int doctor_main(int argc, char **argv)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "wanscope doctor: unknown command '%s' (see 'wanscope doctor --help')\n",
+	fprintf(stderr, "wanscope: doctor: unknown command '%s' (see 'wanscope doctor --help')\n",
 		argv[1]);
 	return EXIT_USAGE;
 }

@@ -23,7 +23,8 @@ static void explain_usage(FILE *f)
 "\n"
 "Follow one request the way the kernel does: the input route lookup through\n"
 "the policy rules, the reverse-path check (strict/loose, and the route that\n"
-"made it fail), local delivery, the reply's route lookup (from, iif, fwmark,\n"
+"made it fail; the rp_filter sysctl for IPv4, nftables `fib saddr . iif oif\n"
+"missing` rules for IPv6 and IPv4, naming the rule), local delivery, the reply's route lookup (from, iif, fwmark,\n"
 "table, priority), the reply's egress interface and source address; then a\n"
 "verdict per protocol: ICMP answered or dropped, TCP answered or dropped and\n"
 "why (e.g. an asymmetric reply through a stateful filter, on this host's\n"
@@ -219,6 +220,12 @@ int dr_cmd_explain(int argc, char **argv)
 		json_object_set_new(verdict, "filter", json_string(v.filter));
 		json_object_set_new(verdict, "ingress", json_string(dr_ifname(&s, iif)));
 		json_object_set_new(verdict, "egress", v.egress ? json_string(dr_ifname(&s, v.egress)) : json_null());
+		if (v.nft.rule) {
+			char name[200];
+
+			json_object_set_new(verdict, "rule",
+					    json_string(dr_nft_rule_name(v.nft.rule, name, sizeof(name))));
+		}
 		json_object_set_new(root, "verdict", verdict);
 		json_dumpf(root, stdout, JSON_COMPACT);
 		putchar('\n');
@@ -245,6 +252,23 @@ int dr_cmd_explain(int argc, char **argv)
 			       "a stateful filter upstream (e.g. a cloud provider's per-interface protocol state filtering) would drop it");
 		else
 			printf("  TCP   DROPPED (%s)\n", v.tcp_reason);
+		if (v.nft.rule) {
+			char name[200], loose[200];
+
+			printf("\nThe drop: nftables rule %s, `%s`.\n",
+			       dr_nft_rule_name(v.nft.rule, name, sizeof(name)), v.nft.rule->summary);
+			if (v.nft.rev_ok && v.nft.rule->fib_iif)
+				printf("Policy routing is the fix: a table for %s and `ip%s rule add from %s lookup TABLE`\n"
+				       "make the route back leave by %s, so the rule passes.%s\n",
+				       dr_ifname(&s, iif), to.family == 6 ? " -6" : "", dr_addr_str(&to),
+				       dr_ifname(&s, iif), to.family == 6 ? " (IPv6 has no rp_filter sysctl.)" : "");
+			if (v.nft.rule->fib_iif)
+				printf("Loosening instead means changing that rule to `%s`%s\n"
+				       "(the doctor does not edit the firewall).\n",
+				       dr_nft_rpf_loose_text(v.nft.rule, loose, sizeof(loose)),
+				       !strcmp(v.nft.rule->table, "firewalld") ?
+				       "; with firewalld: IPv6_rpfilter=loose in /etc/firewalld/firewalld.conf" : "");
+		}
 		if (!answered)
 			printf("\nThe fix: wanscope doctor fix%s%s\n", snap ? " --snapshot " : "", snap ? snap : "");
 	}

@@ -41,6 +41,7 @@
 #define FIX_MAX_ITEMS 1024
 #define FIX_MAX_IFS 128
 #define FIX_MAX_GW 16
+#define V6_METRIC 1024	/* what the kernel gives IPv6 routes added without one */
 
 enum fix_kind { FIX_ROUTE, FIX_RULE, FIX_SYSCTL };
 enum fix_format { FMT_IPROUTE2, FMT_NETPLAN, FMT_NMCLI, FMT_VYOS };
@@ -57,6 +58,7 @@ struct fix_item {
 
 struct fix_iface {
 	int ifindex;
+	int family;		/* 4 or 6: one entry per interface and family */
 	char name[IF_NAMESIZE];
 	uint32_t table;
 	struct ip_addr gw;
@@ -74,7 +76,7 @@ struct fix_plan {
 	size_t n;
 	struct fix_iface ifs[FIX_MAX_IFS];
 	size_t nifs;
-	char notes[8][240];
+	char notes[8][400];
 	size_t nnotes;
 };
 
@@ -190,6 +192,17 @@ static bool planned_table(const struct fix_plan *p, uint32_t t)
 	return false;
 }
 
+/* The table already planned for @ifindex (the other family), or 0. */
+static uint32_t planned_iface_table(const struct fix_plan *p, int ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < p->nifs; i++)
+		if (p->ifs[i].ifindex == ifindex && !p->ifs[i].loose)
+			return p->ifs[i].table;
+	return 0;
+}
+
 /* The interface's gateway: --gateway, a route through it, a gateway inside
  * its subnets, or (assumed) the subnet's first address. */
 static void find_gateway(const struct dr_snap *s, const struct fix_opts *o, struct fix_iface *fi)
@@ -198,7 +211,7 @@ static void find_gateway(const struct dr_snap *s, const struct fix_opts *o, stru
 	unsigned n;
 
 	for (i = 0; i < o->ngws; i++)
-		if (!strcmp(o->gws[i].iface, fi->name)) {
+		if (!strcmp(o->gws[i].iface, fi->name) && o->gws[i].gw.family == fi->family) {
 			fi->gw = o->gws[i].gw;
 			return;
 		}
@@ -206,7 +219,8 @@ static void find_gateway(const struct dr_snap *s, const struct fix_opts *o, stru
 		for (i = 0; i < s->nroutes; i++) {
 			const struct nl_route *r = &s->routes[i];
 
-			if (r->family != 4 || (pass == 0 && r->dst.len != 0) || r->protocol == DR_RTPROT)
+			if (r->family != fi->family || (pass == 0 && r->dst.len != 0) ||
+			    r->protocol == DR_RTPROT)
 				continue;
 			for (n = 0; n < r->nh_count; n++)
 				if (r->nh[n].ifindex == fi->ifindex && ip_addr_is_set(&r->nh[n].gw)) {
@@ -218,7 +232,8 @@ static void find_gateway(const struct dr_snap *s, const struct fix_opts *o, stru
 		const struct nl_ifaddr *a = &s->addrs[k];
 		struct ip_prefix p = { a->local, a->prefixlen };
 
-		if (a->ifindex != fi->ifindex || a->local.family != 4 || a->scope != RT_SCOPE_UNIVERSE)
+		if (a->ifindex != fi->ifindex || a->local.family != fi->family ||
+		    a->scope != RT_SCOPE_UNIVERSE)
 			continue;
 		ip_addr_mask(&p.addr, p.len);
 		for (i = 0; i < s->nroutes; i++)
@@ -228,9 +243,9 @@ static void find_gateway(const struct dr_snap *s, const struct fix_opts *o, stru
 					fi->gw = s->routes[i].nh[n].gw;
 					return;
 				}
-		if (p.len <= 30) {
+		if (p.len <= (fi->family == 4 ? 30 : 126)) {
 			fi->gw = p.addr;
-			fi->gw.a[3]++;
+			fi->gw.a[fi->family == 4 ? 3 : 15]++;
 			fi->gw_assumed = true;
 			return;
 		}
@@ -318,6 +333,15 @@ static bool shares_subnet(const struct dr_snap *s, int ifindex)
 	return false;
 }
 
+/* The addresses of @fi's family the plan covers: global ones (IPv6: not
+ * tentative or failed duplicate address detection). */
+static bool fix_addr(const struct nl_ifaddr *a, const struct fix_iface *fi)
+{
+	if (a->ifindex != fi->ifindex || a->local.family != fi->family || a->scope != RT_SCOPE_UNIVERSE)
+		return false;
+	return fi->family == 4 || !(a->flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED));
+}
+
 static int plan_iface_routes(struct fix_plan *p, const struct dr_snap *s, struct fix_iface *fi)
 {
 	size_t i, k;
@@ -328,7 +352,7 @@ static int plan_iface_routes(struct fix_plan *p, const struct dr_snap *s, struct
 		struct fix_item *it;
 		bool dup = false;
 
-		if (a->ifindex != fi->ifindex || a->local.family != 4 || a->scope != RT_SCOPE_UNIVERSE)
+		if (!fix_addr(a, fi))
 			continue;
 		ip_addr_mask(&net.addr, net.len);
 		for (k = 0; k < p->n; k++)
@@ -336,17 +360,21 @@ static int plan_iface_routes(struct fix_plan *p, const struct dr_snap *s, struct
 			    p->items[k].route.dst.len == net.len &&
 			    ip_addr_eq(&p->items[k].route.dst.addr, &net.addr))
 				dup = true;
-		if (!dup && net.len < 32) {
+		if (!dup && net.len < (fi->family == 4 ? 32 : 128)) {
 			if (!(it = plan_add(p, FIX_ROUTE)))
 				return -1;
-			it->route.family = 4;
+			it->route.family = (uint8_t)fi->family;
 			it->route.dst = net;
-			it->route.src.addr.family = 4;
+			it->route.src.addr.family = (uint8_t)fi->family;
 			it->route.table = fi->table;
 			it->route.type = RTN_UNICAST;
 			it->route.protocol = DR_RTPROT;
-			it->route.scope = RT_SCOPE_LINK;
-			it->route.prefsrc = a->local;
+			if (fi->family == 4) {
+				it->route.scope = RT_SCOPE_LINK;
+				it->route.prefsrc = a->local;
+			} else {
+				it->route.priority = V6_METRIC;
+			}
 			it->route.nh_count = 1;
 			it->route.nh[0].ifindex = fi->ifindex;
 			it->route.nh[0].weight = 1;
@@ -357,13 +385,15 @@ static int plan_iface_routes(struct fix_plan *p, const struct dr_snap *s, struct
 
 		if (!it)
 			return -1;
-		it->route.family = 4;
-		it->route.dst.addr.family = 4;
-		it->route.src.addr.family = 4;
+		it->route.family = (uint8_t)fi->family;
+		it->route.dst.addr.family = (uint8_t)fi->family;
+		it->route.src.addr.family = (uint8_t)fi->family;
 		it->route.table = fi->table;
 		it->route.type = RTN_UNICAST;
 		it->route.protocol = DR_RTPROT;
 		it->route.scope = RT_SCOPE_UNIVERSE;
+		if (fi->family == 6)
+			it->route.priority = V6_METRIC;
 		it->route.nh_count = 1;
 		it->route.nh[0].ifindex = fi->ifindex;
 		it->route.nh[0].gw = fi->gw;
@@ -373,15 +403,15 @@ static int plan_iface_routes(struct fix_plan *p, const struct dr_snap *s, struct
 		const struct nl_ifaddr *a = &s->addrs[i];
 		struct fix_item *it;
 
-		if (a->ifindex != fi->ifindex || a->local.family != 4 || a->scope != RT_SCOPE_UNIVERSE)
+		if (!fix_addr(a, fi))
 			continue;
 		if (!(it = plan_add(p, FIX_RULE)))
 			return -1;
-		it->rule.family = 4;
+		it->rule.family = (uint8_t)fi->family;
 		it->rule.priority = fi->table;
 		it->rule.src.addr = a->local;
-		it->rule.src.len = 32;
-		it->rule.dst.addr.family = 4;
+		it->rule.src.len = fi->family == 4 ? 32 : 128;
+		it->rule.dst.addr.family = (uint8_t)fi->family;
 		it->rule.action = FR_ACT_TO_TBL;
 		it->rule.table = fi->table;
 		it->rule.protocol = DR_RTPROT;
@@ -391,11 +421,41 @@ static int plan_iface_routes(struct fix_plan *p, const struct dr_snap *s, struct
 	return 0;
 }
 
+/* An nftables reverse-path rule drops: policy routing is the fix; the
+ * loose alternative is a change of that rule, printed, never made. */
+static void note_nft_rpf(struct fix_plan *p, const struct dr_snap *s, const struct fix_opts *o,
+			 const struct dr_link *l, const struct ip_addr *a)
+{
+	struct dr_verdict *v = malloc(sizeof(*v));
+	char name[200], loose[200];
+	struct ip_addr client;
+	size_t k;
+
+	if (!v)
+		return;
+	ip_addr_parse(a->family == 4 ? "203.0.113.10" : "3fff::10", &client);
+	dr_analyze(s, l->l.ifindex, &client, a, 6, v, NULL);
+	if (v->nft.rule) {
+		dr_nft_rule_name(v->nft.rule, name, sizeof(name));
+		for (k = 0; k < p->nnotes; k++)
+			if (strstr(p->notes[k], name))
+				break;
+		if (k == p->nnotes)
+			plan_note(p, "the nftables rule %s (`%s`) drops requests whose route back leaves elsewhere; %s%s%s%s (the doctor does not edit the firewall)",
+				  name, v->nft.rule->summary,
+				  a->family == 6 ? "IPv6 has no rp_filter sysctl: " : "",
+				  "policy routing below is the fix. To loosen instead, change that rule to `",
+				  dr_nft_rpf_loose_text(v->nft.rule, loose, sizeof(loose)),
+				  o->loose ? "` (--loose does not apply to it)" : "`");
+	}
+	free(v);
+}
+
 static int make_plan(const struct dr_snap *s, const struct fix_opts *o, const struct fix_state *st,
 		     struct fix_plan *p, char *err, size_t len)
 {
 	struct dr_findings *fs = malloc(sizeof(*fs));
-	int primary = dr_primary_ifindex(s, 4);
+	int primary4 = dr_primary_ifindex(s, 4), primary6 = dr_primary_ifindex(s, 6);
 	size_t i, k;
 
 	if (!fs) {
@@ -407,41 +467,38 @@ static int make_plan(const struct dr_snap *s, const struct fix_opts *o, const st
 	for (i = 0; i < fs->n; i++) {
 		const struct dr_finding *f = &fs->f[i];
 		const struct dr_link *l = dr_link_by_name(s, f->iface);
+		int fam = f->addr.family, primary = fam == 4 ? primary4 : primary6;
 		struct fix_iface *fi;
+		uint32_t shared;
 		json_t *tv;
 
-		if (l && f->addr.family == 6 && strcmp(f->kind, "arp_flux")) {
-			for (k = 0; k < p->nnotes; k++)
-				if (!strncmp(p->notes[k], "IPv6", 4))
-					break;
-			if (k == p->nnotes)
-				plan_note(p, "IPv6 findings (e.g. %s on %s) are not fixed automatically: add a table per interface and `ip -6 rule add from ADDR lookup TABLE` by hand",
-				  dr_addr_str(&f->addr), f->iface);
+		if (!l)
 			continue;
-		}
-		if (!l || f->addr.family != 4)
-			continue;
-		if (shares_subnet(s, l->l.ifindex)) {
+		if (!strcmp(f->kind, "nft_rpfilter"))
+			note_nft_rpf(p, s, o, l, &f->addr);
+		if (fam == 4 && shares_subnet(s, l->l.ifindex)) {
 			plan_sysctl(p, s, l, "arp_ignore", 1);
 			plan_sysctl(p, s, l, "arp_announce", 2);
 		}
 		if (!strcmp(f->kind, "arp_flux"))
 			continue;
 		if (l->l.ifindex == primary) {
-			plan_note(p, "%s holds the default route: no source rules for it (they would capture bridge and container return traffic); its finding needs a look: %s",
-				  l->l.name, f->reason);
+			plan_note(p, "%s holds the %sdefault route: no source rules for it (they would capture bridge and container return traffic); its finding needs a look: %s",
+				  l->l.name, fam == 6 ? "IPv6 " : "", f->reason);
 			continue;
 		}
 		for (k = 0; k < p->nifs; k++)
-			if (p->ifs[k].ifindex == l->l.ifindex)
+			if (p->ifs[k].ifindex == l->l.ifindex && p->ifs[k].family == fam)
 				break;
 		if (k < p->nifs)
 			continue;
 		if (p->nifs >= FIX_MAX_IFS)
 			break;
+		shared = planned_iface_table(p, l->l.ifindex);
 		fi = &p->ifs[p->nifs++];
 		memset(fi, 0, sizeof(*fi));
 		fi->ifindex = l->l.ifindex;
+		fi->family = fam;
 		snprintf(fi->name, sizeof(fi->name), "%s", l->l.name);
 		if (o->loose && !strcmp(f->kind, "rp_filter")) {
 			fi->loose = true;
@@ -449,7 +506,9 @@ static int make_plan(const struct dr_snap *s, const struct fix_opts *o, const st
 			continue;
 		}
 		tv = json_object_get(json_object_get(st->root, "tables"), fi->name);
-		if (json_is_integer(tv)) {
+		if (shared) {
+			fi->table = shared;	/* one table per interface, both families */
+		} else if (json_is_integer(tv)) {
 			fi->table = (uint32_t)json_integer_value(tv);
 		} else {
 			uint32_t t = 10000 + (uint32_t)fi->ifindex;
@@ -555,7 +614,8 @@ static void item_iproute2(const struct dr_snap *s, const struct fix_item *it, bo
 	if (it->kind == FIX_ROUTE) {
 		const struct nl_route *r = &it->route;
 
-		dr_sfmt(buf, len, "ip route %s %s%s%s dev %s%s%s%s table %s proto %u", del ? "del" : "add",
+		dr_sfmt(buf, len, "ip%s route %s %s%s%s dev %s%s%s%s table %s proto %u",
+			r->family == 6 ? " -6" : "", del ? "del" : "add",
 			dr_prefix_str(&r->dst), ip_addr_is_set(&r->nh[0].gw) ? " via " : "",
 			ip_addr_is_set(&r->nh[0].gw) ? dr_addr_str(&r->nh[0].gw) : "",
 			s ? dr_ifname(s, r->nh[0].ifindex) : it->iface,
@@ -566,8 +626,9 @@ static void item_iproute2(const struct dr_snap *s, const struct fix_item *it, bo
 	} else if (it->kind == FIX_RULE) {
 		const struct nl_rule *r = &it->rule;
 
-		dr_sfmt(buf, len, "ip rule %s from %s lookup %s priority %u protocol %u",
-			del ? "del" : "add", dr_prefix_str(&r->src), dr_table_name(r->table, tb),
+		dr_sfmt(buf, len, "ip%s rule %s from %s lookup %s priority %u protocol %u",
+			r->family == 6 ? " -6" : "", del ? "del" : "add", dr_prefix_str(&r->src),
+			dr_table_name(r->table, tb),
 			r->priority, r->protocol);
 	} else {
 		dr_sfmt(buf, len, "sysctl -w net.ipv4.conf.%s.%s=%d", it->iface, it->key,
@@ -584,6 +645,11 @@ static void print_netplan(const struct dr_snap *s, const struct fix_plan *p)
 		const struct fix_iface *fi = &p->ifs[i];
 		bool any = false;
 
+		for (k = 0; k < i; k++)
+			if (p->ifs[k].ifindex == fi->ifindex)
+				break;
+		if (k < i)
+			continue;	/* the other family, printed with the first */
 		printf("    %s:\n", fi->name);
 		for (k = 0; k < p->n; k++) {
 			const struct fix_item *it = &p->items[k];
@@ -612,7 +678,7 @@ static void print_netplan(const struct dr_snap *s, const struct fix_plan *p)
 				printf("      routing-policy:\n");
 			any = true;
 			printf("        - from: %s\n          table: %u\n          priority: %u\n",
-			       dr_addr_str(&it->rule.src.addr), it->rule.table, it->rule.priority);
+			       dr_prefix_str(&it->rule.src), it->rule.table, it->rule.priority);
 		}
 	}
 	for (k = 0; k < p->n; k++)
@@ -636,19 +702,30 @@ static void print_nmcli(const struct fix_plan *p)
 		for (k = 0; k < p->n; k++) {
 			const struct fix_item *it = &p->items[k];
 
-			if (it->kind == FIX_ROUTE && it->route.table == fi->table) {
+			const char *ipv = fi->family == 6 ? "ipv6" : "ipv4";
+
+			if (it->kind == FIX_ROUTE && it->route.table == fi->table &&
+			    it->route.family == fi->family) {
 				if (it->route.dst.len == 0)
-					printf(" +ipv4.routes \"0.0.0.0/0 %s table=%u\"",
+					printf(" +%s.routes \"%s %s table=%u\"", ipv,
+					       fi->family == 6 ? "::/0" : "0.0.0.0/0",
 					       dr_addr_str(&it->route.nh[0].gw), fi->table);
 				else
-					printf(" +ipv4.routes \"%s table=%u\"", dr_prefix_str(&it->route.dst),
+					printf(" +%s.routes \"%s table=%u\"", ipv, dr_prefix_str(&it->route.dst),
 					       fi->table);
-			} else if (it->kind == FIX_RULE && it->rule.table == fi->table) {
-				printf(" +ipv4.routing-rules \"priority %u from %s table %u\"",
-				       it->rule.priority, dr_addr_str(&it->rule.src.addr), fi->table);
+			} else if (it->kind == FIX_RULE && it->rule.table == fi->table &&
+				   it->rule.family == fi->family) {
+				printf(" +%s.routing-rules \"priority %u from %s table %u\"", ipv,
+				       it->rule.priority, dr_prefix_str(&it->rule.src), fi->table);
 			}
 		}
-		printf("\nnmcli connection up %s\n", fi->name);
+		for (k = i + 1; k < p->nifs; k++)
+			if (p->ifs[k].ifindex == fi->ifindex && !p->ifs[k].loose)
+				break;
+		if (k < p->nifs)
+			printf("\n");	/* its other family follows; bring it up once */
+		else
+			printf("\nnmcli connection up %s\n", fi->name);
 	}
 	for (k = 0; k < p->n; k++)
 		if (p->items[k].kind == FIX_SYSCTL)
@@ -664,18 +741,23 @@ static void print_vyos(const struct dr_snap *s, const struct fix_plan *p)
 	for (k = 0; k < p->n; k++) {
 		const struct fix_item *it = &p->items[k];
 
+		bool v6 = it->kind == FIX_ROUTE ? it->route.family == 6 : it->rule.family == 6;
+
 		if (it->kind == FIX_ROUTE) {
+			const char *dst = it->route.dst.len ? dr_prefix_str(&it->route.dst) :
+					  v6 ? "::/0" : "0.0.0.0/0";
+
 			if (ip_addr_is_set(&it->route.nh[0].gw))
-				printf("set protocols static table %u route %s next-hop %s\n", it->route.table,
-				       it->route.dst.len ? dr_prefix_str(&it->route.dst) : "0.0.0.0/0",
-				       dr_addr_str(&it->route.nh[0].gw));
+				printf("set protocols static table %u route%s %s next-hop %s\n", it->route.table,
+				       v6 ? "6" : "", dst, dr_addr_str(&it->route.nh[0].gw));
 			else
-				printf("set protocols static table %u route %s interface %s\n", it->route.table,
-				       dr_prefix_str(&it->route.dst), dr_ifname(s, it->route.nh[0].ifindex));
+				printf("set protocols static table %u route%s %s interface %s\n", it->route.table,
+				       v6 ? "6" : "", dst, dr_ifname(s, it->route.nh[0].ifindex));
 		} else if (it->kind == FIX_RULE) {
-			printf("set policy local-route rule %u source address %s\n", it->rule.priority,
-			       dr_addr_str(&it->rule.src.addr));
-			printf("set policy local-route rule %u set table %u\n", it->rule.priority, it->rule.table);
+			printf("set policy local-route%s rule %u source address %s\n", v6 ? "6" : "",
+			       it->rule.priority, dr_addr_str(&it->rule.src.addr));
+			printf("set policy local-route%s rule %u set table %u\n", v6 ? "6" : "",
+			       it->rule.priority, it->rule.table);
 		} else {
 			printf("# set system sysctl parameter net.ipv4.conf.%s.%s value %d\n", it->iface,
 			       it->key, it->value);
@@ -953,9 +1035,10 @@ static void fix_usage(FILE *f)
 "                           [--snapshot DIR] [--json]\n"
 "\n"
 "Print the fix for what `doctor check` finds: for each affected interface\n"
-"(never the one holding the default route) a routing table with its connected\n"
-"subnets and its gateway, and a `from ADDR` rule per address, so replies leave\n"
-"by the interface their request came in on. Table ids and rule priorities\n"
+"(never the one holding the default route of that family) a routing table with\n"
+"its connected subnets and its gateway, and a `from ADDR` rule per address\n"
+"(`ip -6 rule` for IPv6; one table per interface for both families), so replies\n"
+"leave by the interface their request came in on. Table ids and rule priorities\n"
 "start at 10000 + ifindex and skip any already in use. Interfaces sharing a\n"
 "subnet also get arp_ignore=1 and arp_announce=2. The plan is checked on a\n"
 "copy of the snapshot and the predicted result is printed.\n"
@@ -968,9 +1051,12 @@ static void fix_usage(FILE *f)
 "  --loose          instead of policy routing, set rp_filter=2 on interfaces whose\n"
 "                   requests strict rp_filter drops. Trade-off: loose mode gives up\n"
 "                   spoofing protection on them, and replies still leave by the\n"
-"                   default interface, so TCP through stateful filters still fails\n"
-"  --gateway IF=ADDR  the gateway to use for IF (default: a gateway seen in the\n"
-"                   routes, else the subnet's first address, marked as assumed)\n"
+"                   default interface, so TCP through stateful filters still fails.\n"
+"                   IPv6 has no rp_filter sysctl: when an nftables reverse-path rule\n"
+"                   drops, the loose form of that rule is printed, never applied\n"
+"  --gateway IF=ADDR  the gateway to use for IF, IPv4 or IPv6 (repeatable; default:\n"
+"                   a gateway seen in the routes, else the subnet's first address,\n"
+"                   marked as assumed)\n"
 "  --state FILE     state file (default %s)\n"
 "  --snapshot DIR   plan for a saved snapshot (printing only)\n"
 "  --json           the plan (or the undo results) as JSON\n"
@@ -1031,8 +1117,8 @@ int dr_cmd_fix(int argc, char **argv)
 			char *eq = strchr(optarg, '=');
 
 			if (!eq || eq == optarg || (size_t)(eq - optarg) >= IF_NAMESIZE || o.ngws >= FIX_MAX_GW ||
-			    ip_addr_parse(eq + 1, &o.gws[o.ngws].gw) < 0 || o.gws[o.ngws].gw.family != 4) {
-				fprintf(stderr, "wanscope doctor fix: --gateway: '%s' is not IF=IPV4ADDR\n", optarg);
+			    ip_addr_parse(eq + 1, &o.gws[o.ngws].gw) < 0) {
+				fprintf(stderr, "wanscope doctor fix: --gateway: '%s' is not IF=ADDR\n", optarg);
 				return EXIT_USAGE;
 			}
 			memcpy(o.gws[o.ngws].iface, optarg, (size_t)(eq - optarg));
@@ -1076,7 +1162,8 @@ int dr_cmd_fix(int argc, char **argv)
 		json_t *notes = json_array();
 
 		for (i = 0; i < p->nifs; i++)
-			json_array_append_new(ifs, json_pack("{s:s,s:o,s:o,s:b,s:s}", "iface", p->ifs[i].name,
+			json_array_append_new(ifs, json_pack("{s:s,s:i,s:o,s:o,s:b,s:s}", "iface", p->ifs[i].name,
+				"family", p->ifs[i].family,
 				"table", p->ifs[i].loose ? json_null() : json_integer(p->ifs[i].table),
 				"gateway", ip_addr_is_set(&p->ifs[i].gw) ? json_string(dr_addr_str(&p->ifs[i].gw)) : json_null(),
 				"gateway_assumed", p->ifs[i].gw_assumed,
@@ -1123,16 +1210,18 @@ int dr_cmd_fix(int argc, char **argv)
 	for (i = 0; i < p->nifs; i++) {
 		const struct fix_iface *fi = &p->ifs[i];
 
+		const char *v6 = fi->family == 6 ? " (IPv6)" : "";
+
 		if (fi->loose)
 			printf("# %s: loose rp_filter (2). Trade-off: no spoofing protection on %s, and replies still leave by the default interface, so TCP through a stateful filter keeps failing.\n",
 			       fi->name, fi->name);
 		else if (ip_addr_is_set(&fi->gw))
-			printf("# %s: table %u, rule priority %u, gateway %s%s\n", fi->name, fi->table, fi->table,
-			       dr_addr_str(&fi->gw), fi->gw_assumed ?
+			printf("# %s%s: table %u, rule priority %u, gateway %s%s\n", fi->name, v6, fi->table,
+			       fi->table, dr_addr_str(&fi->gw), fi->gw_assumed ?
 			       " (ASSUMED: the subnet's first address; set it with --gateway IF=ADDR)" : "");
 		else
-			printf("# %s: table %u, rule priority %u, no gateway known: only on-link replies (give --gateway %s=ADDR)\n",
-			       fi->name, fi->table, fi->table, fi->name);
+			printf("# %s%s: table %u, rule priority %u, no gateway known: only on-link replies (give --gateway %s=ADDR)\n",
+			       fi->name, v6, fi->table, fi->table, fi->name);
 	}
 	for (i = 0; i < p->nnotes; i++)
 		printf("# note: %s\n", p->notes[i]);
@@ -1157,8 +1246,11 @@ int dr_cmd_fix(int argc, char **argv)
 		for (i = 0; i < pred->n; i++)
 			printf("# predicted after the fix, still: %s %s %s: %s\n", dr_sev_name(pred->f[i].sev),
 			       pred->f[i].iface, dr_addr_str(&pred->f[i].addr), pred->f[i].reason);
-		if (!o.loose)
-			printf("# (or --loose: rp_filter=2 instead; ICMP then works but TCP through stateful filters still fails)\n");
+		for (i = 0; i < p->nifs && !o.loose; i++)
+			if (p->ifs[i].family == 4) {
+				printf("# (or --loose: rp_filter=2 instead; ICMP then works but TCP through stateful filters still fails)\n");
+				break;
+			}
 	}
 out:
 	json_decref(st.root);

@@ -775,6 +775,79 @@ struct nft_chain {
 	char family[8], table[64], name[64], hook[16];
 };
 
+/* A jump/goto between chains of one table, to find which base chain a
+ * reverse-path rule in a regular chain (firewalld's rpfilter chains) is
+ * reached from. */
+struct nft_jump {
+	char family[8], table[64], from[64], to[64];
+};
+
+#define NFT_RESOLVE_RULES 64	/* regular-chain reverse-path rules resolved */
+#define NFT_RESOLVE_STEPS 4096	/* jump edges looked at per rule */
+
+static const char *chain_hook(const struct nft_chain *c, size_t n, const char *fam,
+			      const char *tab, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(c[i].family, fam) && !strcmp(c[i].table, tab) && !strcmp(c[i].name, name))
+			return c[i].hook;
+	return "";
+}
+
+/* The hook (prerouting or input) of a base chain that reaches @chain
+ * through jumps, or "". */
+static const char *reached_from(const struct nft_chain *c, size_t nc, const struct nft_jump *jp,
+				size_t nj, const char *fam, const char *tab, const char *chain,
+				int depth, unsigned *steps)
+{
+	size_t i;
+
+	if (depth > 8)
+		return "";
+	for (i = 0; i < nj && *steps < NFT_RESOLVE_STEPS; i++) {
+		const char *h;
+
+		++*steps;
+		if (strcmp(jp[i].to, chain) || strcmp(jp[i].family, fam) || strcmp(jp[i].table, tab))
+			continue;
+		h = chain_hook(c, nc, fam, tab, jp[i].from);
+		if (!h[0])
+			h = reached_from(c, nc, jp, nj, fam, tab, jp[i].from, depth + 1, steps);
+		if (!strcmp(h, "prerouting") || !strcmp(h, "input"))
+			return h;
+	}
+	return "";
+}
+
+/* Record the jump/goto of a rule's statement @st, if any. Return: 0 or -1. */
+static int nft_add_jump(struct nft_jump **jp, size_t *nj, const struct dr_nft_rule *r, const json_t *st)
+{
+	const json_t *v = json_object_get(st, "jump"), *t;
+	struct nft_jump *p;
+
+	if (!v)
+		v = json_object_get(st, "goto");
+	t = json_is_object(v) ? json_object_get(v, "target") : NULL;
+	if (!json_is_string(t))
+		return 0;
+	if (*nj >= DR_MAX_NFT)
+		return -1;
+	if (*nj % 64 == 0) {
+		p = realloc(*jp, (*nj + 64) * sizeof(*p));
+		if (!p)
+			return -1;
+		*jp = p;
+	}
+	p = &(*jp)[(*nj)++];
+	snprintf(p->family, sizeof(p->family), "%s", r->family);
+	snprintf(p->table, sizeof(p->table), "%s", r->table);
+	snprintf(p->from, sizeof(p->from), "%s", r->chain);
+	snprintf(p->to, sizeof(p->to), "%s", json_string_value(t));
+	return 0;
+}
+
 /* Does @v (a match's right side: string, array or set) contain @word? */
 static bool json_has_word(const json_t *v, const char *word, int depth)
 {
@@ -814,6 +887,45 @@ static const char *meta_key(const json_t *v)
 	return json_is_string(k) ? json_string_value(k) : NULL;
 }
 
+/* Is @fib (the "fib" object of a match's left side) a reverse-path lookup,
+ * `fib saddr [. mark] [. iif] oif`? Sets the flags on @r. */
+static bool fib_is_rpf(struct dr_nft_rule *r, const json_t *fib)
+{
+	const json_t *res = json_object_get(fib, "result"), *fl = json_object_get(fib, "flags"), *x;
+	bool saddr = false, daddr = false, iif = false, mark = false;
+	size_t i;
+
+	if (!json_is_string(res) || strcmp(json_string_value(res), "oif"))
+		return false;
+	if (json_is_string(fl)) {	/* one flag is printed as a plain string */
+		saddr = !strcmp(json_string_value(fl), "saddr");
+	} else if (json_is_array(fl)) {
+		json_array_foreach(fl, i, x) {
+			const char *f = json_is_string(x) ? json_string_value(x) : "";
+
+			saddr |= !strcmp(f, "saddr");
+			daddr |= !strcmp(f, "daddr");
+			iif |= !strcmp(f, "iif");
+			mark |= !strcmp(f, "mark");
+		}
+	}
+	if (!saddr || daddr)
+		return false;
+	r->fib_iif = iif;
+	r->fib_mark = mark;
+	return true;
+}
+
+/* The right side of `oif missing` (false) or `oif 0` (0 or "0"). */
+static bool right_is_missing(const json_t *rt)
+{
+	if (json_is_false(rt))
+		return true;
+	if (json_is_integer(rt))
+		return json_integer_value(rt) == 0;
+	return json_is_string(rt) && !strcmp(json_string_value(rt), "0");
+}
+
 static void nft_stmt(struct dr_nft_rule *r, const char *name, const json_t *v)
 {
 	static const char *const verdicts[] = { "accept", "drop", "reject", "jump", "goto", "return" };
@@ -821,9 +933,20 @@ static void nft_stmt(struct dr_nft_rule *r, const char *name, const json_t *v)
 
 	if (!strcmp(name, "match") && json_is_object(v)) {
 		const json_t *l = json_object_get(v, "left"), *rt = json_object_get(v, "right");
+		const json_t *op = json_object_get(v, "op");
+		const json_t *fib = json_is_object(l) ? json_object_get(l, "fib") : NULL;
 		const char *ck = ct_key(l), *mk = meta_key(l);
+		bool eq = !op || (json_is_string(op) && !strcmp(json_string_value(op), "=="));
 
-		if (ck && !strcmp(ck, "state")) {
+		if (json_is_object(fib)) {
+			if (eq && right_is_missing(rt) && fib_is_rpf(r, fib))
+				r->fib_rpf = true;
+			else
+				r->other_match = true;
+		} else if (mk && !strcmp(mk, "nfproto") && eq && json_is_string(rt) &&
+			   (!strcmp(json_string_value(rt), "ipv4") || !strcmp(json_string_value(rt), "ipv6"))) {
+			r->nfproto = json_string_value(rt)[3] == '4' ? 4 : 6;
+		} else if (ck && !strcmp(ck, "state")) {
 			r->ct_state = true;
 			if (json_has_word(rt, "invalid", 0))
 				r->ct_state_invalid = true;
@@ -833,8 +956,12 @@ static void nft_stmt(struct dr_nft_rule *r, const char *name, const json_t *v)
 			   json_is_string(rt)) {
 			char *dst = !strcmp(mk, "iifname") ? r->iifname : r->oifname;
 
-			if (!dst[0])
+			if (!dst[0] && eq)
 				snprintf(dst, sizeof(r->iifname), "%s", json_string_value(rt));
+			else
+				r->other_match = true;
+		} else {
+			r->other_match = true;
 		}
 		return;
 	}
@@ -850,8 +977,33 @@ static void nft_stmt(struct dr_nft_rule *r, const char *name, const json_t *v)
 			snprintf(r->verdict, sizeof(r->verdict), "%s", name);
 }
 
+/* A reverse-path rule applies to one family or both; other families
+ * (bridge, netdev, arp) and other verdicts are not reverse-path drops. */
+static void nft_rpf_finish(struct dr_nft_rule *r)
+{
+	uint8_t fam = !strcmp(r->family, "ip") ? 4 : !strcmp(r->family, "ip6") ? 6 :
+		      !strcmp(r->family, "inet") ? r->nfproto : 255;
+
+	if (!r->fib_rpf)
+		return;
+	if (fam == 255 || (r->nfproto && fam != r->nfproto) ||
+	    (strcmp(r->verdict, "drop") && strcmp(r->verdict, "reject"))) {
+		r->fib_rpf = false;
+		return;
+	}
+	r->nfproto = fam;
+	snprintf(r->summary, sizeof(r->summary), "%s%s%s%s%s%sfib saddr%s%s oif missing %s",
+		 r->iifname[0] ? "iifname \"" : "", r->iifname, r->iifname[0] ? "\" " : "",
+		 !strcmp(r->family, "inet") && r->nfproto ? "meta nfproto " : "",
+		 !strcmp(r->family, "inet") && r->nfproto ? (r->nfproto == 4 ? "ipv4 " : "ipv6 ") : "",
+		 r->other_match ? "… " : "", r->fib_mark ? " . mark" : "", r->fib_iif ? " . iif" : "",
+		 r->verdict);
+}
+
 static void nft_summary(struct dr_nft_rule *r)
 {
+	if (r->fib_rpf)
+		return;	/* nft_rpf_finish() wrote it */
 	snprintf(r->summary, sizeof(r->summary), "%s %s %s%s%s%s%s%s%s%s%s%s%s",
 		 r->family, r->table, r->chain,
 		 r->hook[0] ? " (hook " : "", r->hook, r->hook[0] ? ")" : "",
@@ -866,7 +1018,8 @@ int dr_parse_nft_json(struct dr_snap *s, const char *buf, size_t len, const char
 		      char *err, size_t errlen)
 {
 	struct nft_chain *chains = NULL;
-	size_t nchains = 0, capchains = 0, i, j;
+	struct nft_jump *jumps = NULL;
+	size_t nchains = 0, capchains = 0, njumps = 0, n0 = s->nnft, i, j, nres = 0;
 	json_error_t je;
 	json_t *root, *list, *o;
 	int r = 0;
@@ -934,14 +1087,22 @@ int dr_parse_nft_json(struct dr_snap *s, const char *buf, size_t len, const char
 				const char *key;
 				json_t *val;
 
-				if (json_is_object(st))
-					json_object_foreach((json_t *)st, key, val)
-						nft_stmt(&nr, key, val);
+				if (!json_is_object(st))
+					continue;
+				json_object_foreach((json_t *)st, key, val)
+					nft_stmt(&nr, key, val);
+				if (nft_add_jump(&jumps, &njumps, &nr, st) < 0) {
+					r = err_set(err, errlen, "%s: more than %d jumps", what, DR_MAX_NFT);
+					break;
+				}
 			}
-			if (!nr.ct_state && !nr.ct_zone_set && !nr.ct_zone_match)
-				continue;	/* only conntrack rules matter here */
+			if (r)
+				break;
+			nft_rpf_finish(&nr);
+			if (!nr.ct_state && !nr.ct_zone_set && !nr.ct_zone_match && !nr.fib_rpf)
+				continue;	/* only conntrack and reverse-path rules matter here */
 			if (s->nnft >= DR_MAX_NFT) {
-				r = err_set(err, errlen, "%s: more than %d conntrack rules", what, DR_MAX_NFT);
+				r = err_set(err, errlen, "%s: more than %d conntrack/reverse-path rules", what, DR_MAX_NFT);
 				break;
 			}
 			if (s->nnft % 16 == 0) {
@@ -957,8 +1118,20 @@ int dr_parse_nft_json(struct dr_snap *s, const char *buf, size_t len, const char
 			s->nft[s->nnft++] = nr;
 		}
 	}
+	/* reverse-path rules in regular chains: the hook they are reached from */
+	for (i = n0; r == 0 && i < s->nnft && nres < NFT_RESOLVE_RULES; i++) {
+		struct dr_nft_rule *x = &s->nft[i];
+		unsigned steps = 0;
+
+		if (!x->fib_rpf || x->hook[0])
+			continue;
+		nres++;
+		snprintf(x->hook, sizeof(x->hook), "%s",
+			 reached_from(chains, nchains, jumps, njumps, x->family, x->table, x->chain, 0, &steps));
+	}
 	if (r == 0)
 		s->nft_known = true;
+	free(jumps);
 	free(chains);
 	json_decref(root);
 	return r;

@@ -8,9 +8,10 @@
  * which costs one decrement per unsampled packet and never locks onto a
  * periodic pattern in the traffic. A sampled packet is parsed with
  * src/pkt; NetFlow v9 / IPFIX account it in the flow cache (counters stay
- * unscaled, the interval is announced in every record), sFlow copies its
- * first 128 bytes into a flow sample. Flows the cache expires are turned
- * into struct flow_rec and encoded; every datagram goes to each collector.
+ * unscaled, the interval is announced in an options record with the
+ * templates), sFlow copies its first 128 bytes into a flow sample. Flows
+ * the cache expires are turned into struct flow_rec and encoded; every
+ * datagram goes to each collector.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -182,6 +183,13 @@ static void sflow_sample(struct exporter *x, struct exp_if *ifp, const struct pk
 		s.output_if = ifp->ifindex;
 	else
 		s.input_if = ifp->ifindex;
+	if (ifp->link == PKT_LINK_ETH && m->depth >= PKT_L2 && m->has_vlan && caplen >= 16) {
+		/* a tagged frame: its VLAN and 802.1p priority, as a switch
+		 * reports them (the host neither retags nor remaps) */
+		s.has_switch = true;
+		s.src_vlan = s.dst_vlan = m->vlan;
+		s.src_priority = s.dst_priority = p[14] >> 5;
+	}
 	if (ifp->link == PKT_LINK_ETH) {
 		/* the kernel hands us frames without their FCS */
 		s.header_protocol = 1;

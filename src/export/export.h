@@ -22,6 +22,7 @@
 
 #define EXP_MAX_IFS 16
 #define EXP_MAX_COLLECTORS 8
+#define EXP_SNAPLEN_DEFAULT 256	/* command line only (--snaplen) */
 
 struct exp_cfg {
 	enum flow_proto proto;		/* NF9, IPFIX or SFLOW5 */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "export/export.h"
+#include "export/export_run.h"
 #include "flow/pcapread.h"
 #include "lib/evloop.h"
 #include "lib/log.h"
@@ -33,6 +34,9 @@
 enum { REF_PCAP = 1, REF_TIMER, REF_SIGNAL };
 enum { OPT_MAX_FLOWS = 256, OPT_DOMAIN, OPT_TREFRESH, OPT_CTR, OPT_MTU, OPT_AGENT,
        OPT_SEED, OPT_SNAPLEN, OPT_ACTIVE, OPT_IDLE, OPT_USER };
+
+/* A default from the export.* table, the one source of them. */
+#define D(name) export_conf_default("export." name)
 
 static void usage(FILE *f)
 {
@@ -49,10 +53,12 @@ static void usage(FILE *f)
 "first/last time and the OR of TCP flags. A flow is exported when it has\n"
 "been idle for --idle-timeout, lives longer than --active-timeout (its\n"
 "next packet starts a new flow), sees a TCP FIN or RST, is evicted from a\n"
-"full cache, or at exit. Records carry flowEndReason (IPFIX) and, when\n"
-"sampling, samplingInterval; counters are as sampled (not scaled).\n"
+"full cache, or at exit. Records carry flowEndReason (IPFIX); counters\n"
+"are as sampled (not scaled). When sampling, an options record sent with\n"
+"the templates announces samplingInterval N and samplingAlgorithm random.\n"
 "For sFlow each sampled packet becomes a flow sample with the first 128\n"
-"bytes of the frame, the sampling rate, sample pool and drops; generic\n"
+"bytes of the frame, the sampling rate, sample pool and drops (and for\n"
+"802.1Q-tagged frames extended switch data: VLAN and priority); generic\n"
 "interface counters are sent every --counter-interval.\n"
 "\n"
 "Input (one of):\n"
@@ -66,30 +72,35 @@ static void usage(FILE *f)
 "Options:\n"
 "  -c, --collector udp://HOST:PORT\n"
 "                       send datagrams here; HOST is an IPv4 address or\n"
-"                       [IPv6]; repeatable (up to 8), each gets every datagram\n"
-"  -P, --protocol P     ipfix (default), v9 (or nf9), sflow\n"
-"  -s, --sampling N     sample 1 in N packets at random (default 1: all)\n"
+"                       [IPv6]; repeatable (up to 8), each gets every datagram\n", f);
+	fprintf(f,
+"  -P, --protocol P     ipfix, v9 (or nf9), sflow (default %s)\n"
+"  -s, --sampling N     sample 1 in N packets at random (default %s: all)\n"
 "      --active-timeout SECONDS\n"
-"                       export long flows this often (default 60)\n"
+"                       export long flows this often (default %s)\n"
 "      --idle-timeout SECONDS\n"
-"                       export a flow idle this long (default 15)\n"
+"                       export a flow idle this long (default %s)\n"
 "      --max-flows N    flow cache size; a full cache evicts the least\n"
-"                       recently seen flow, counted (default 65536)\n"
+"                       recently seen flow, counted (default %s)\n"
 "      --observation-domain N\n"
 "                       IPFIX observation domain, v9 source id, sFlow\n"
-"                       sub-agent id (default 0)\n"
+"                       sub-agent id (default %s)\n"
 "      --template-refresh SECONDS\n"
 "                       resend v9/IPFIX templates this often; they are also\n"
-"                       sent at start (default 30)\n"
+"                       sent at start (default %s)\n"
 "      --counter-interval SECONDS\n"
 "                       sFlow interface counters this often, 0 = never\n"
-"                       (default 20; live capture only)\n"
-"      --mtu BYTES      largest export datagram payload (default 1400,\n"
-"                       512..8952)\n"
+"                       (default %s; live capture only)\n"
+"      --mtu BYTES      largest export datagram payload (default %s,\n"
+"                       %d..%d)\n",
+		D("protocol"), D("sampling"), D("active_timeout"), D("idle_timeout"),
+		D("max_flows"), D("observation_domain"), D("template_refresh"),
+		D("counter_interval"), D("mtu"), FENC_MTU_MIN, FENC_MTU_MAX);
+	fprintf(f,
 "      --agent-address ADDR\n"
 "                       sFlow agent address (default: the source address\n"
 "                       toward the first collector)\n"
-"      --snaplen BYTES  bytes captured per packet (default 256)\n"
+"      --snaplen BYTES  bytes captured per packet (default %d)\n"
 "      --seed N         sampling random seed (default: random)\n"
 "      --user USER      once the capture and sockets are open, run as USER\n"
 "                       with no privileges when started as root (default\n"
@@ -115,7 +126,8 @@ static void usage(FILE *f)
 "  wanscope export -i eth0 -c udp://192.0.2.10:4739\n"
 "  wanscope export -i eth0 -i eth1 -P v9 -s 100 -c udp://192.0.2.10:2055\n"
 "  wanscope export -i eth0 -P sflow -s 512 -c udp://[2001:db8::10]:6343\n"
-"  wanscope export -r trace.pcap -P ipfix -c udp://127.0.0.1:4739 --stats\n", f);
+"  wanscope export -r trace.pcap -P ipfix -c udp://127.0.0.1:4739 --stats\n",
+		EXP_SNAPLEN_DEFAULT);
 }
 
 struct exp_run {
@@ -140,6 +152,35 @@ static int parse_secs(const char *opt, const char *s, uint32_t min_ms, uint32_t 
 	}
 	*out = (uint32_t)ms;
 	return 0;
+}
+
+/*
+ * An option the export.* table has too (--max-flows is export.max_flows):
+ * the table's bounds, so the command line and the daemon accept the same
+ * values. Durations are seconds without a suffix, as in the file.
+ * Return: 0, or -1 (message printed).
+ */
+static int parse_tab(const char *name, const char *arg, uint32_t *out)
+{
+	const struct conf_opt *o;
+	char key[64], opt[64], *p;
+	uint32_t hi;
+
+	snprintf(key, sizeof(key), "export.%s", name);
+	for (p = key; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	snprintf(opt, sizeof(opt), "--%s", name);
+	o = export_conf_opt(key);
+	if (!o) {
+		fprintf(stderr, "wanscope: export: %s: not in the export.* table (a bug)\n", opt);
+		return -1;
+	}
+	hi = o->max > UINT32_MAX ? UINT32_MAX : (uint32_t)o->max;
+	if (o->type == CONF_DURATION)
+		return parse_secs(opt, arg, (uint32_t)o->min, out);
+	snprintf(opt, sizeof(opt), "export: --%s", name);
+	return opt_u32(opt, arg, (uint32_t)o->min, hi, out);
 }
 
 static int parse_args(struct exp_run *r, int argc, char **argv)
@@ -173,15 +214,8 @@ static int parse_args(struct exp_run *r, int argc, char **argv)
 	uint32_t v;
 	int o;
 
-	cfg->proto = FLOW_PROTO_IPFIX;
-	cfg->sampling = 1;
-	cfg->active_ms = 60000;
-	cfg->idle_ms = 15000;
-	cfg->max_flows = 65536;
-	cfg->template_refresh_ms = 30000;
-	cfg->counter_interval_ms = 20000;
-	cfg->mtu = FENC_MTU_DEFAULT;
-	cfg->snaplen = 256;
+	if (exp_cfg_defaults(cfg) < 0)
+		return -1;
 	r->user = "nobody";
 	while ((o = getopt_long(argc, argv, "i:r:c:P:s:qh", lopts, NULL)) != -1) {
 		switch (o) {
@@ -219,34 +253,31 @@ static int parse_args(struct exp_run *r, int argc, char **argv)
 			}
 			break;
 		case 's':
-			if (opt_u32("export: --sampling", optarg, 1, 1u << 30, &cfg->sampling) < 0)
+			if (parse_tab("sampling", optarg, &cfg->sampling) < 0)
 				return -1;
 			break;
 		case OPT_ACTIVE:
-			if (parse_secs("--active-timeout", optarg, 1000, &cfg->active_ms) < 0)
+			if (parse_tab("active-timeout", optarg, &cfg->active_ms) < 0)
 				return -1;
 			break;
 		case OPT_IDLE:
-			if (parse_secs("--idle-timeout", optarg, 1000, &cfg->idle_ms) < 0)
+			if (parse_tab("idle-timeout", optarg, &cfg->idle_ms) < 0)
 				return -1;
 			break;
 		case OPT_MAX_FLOWS:
-			if (opt_u32("export: --max-flows", optarg, 1, 1u << 24, &cfg->max_flows) < 0)
+			if (parse_tab("max-flows", optarg, &cfg->max_flows) < 0)
 				return -1;
 			break;
 		case OPT_DOMAIN:
-			if (opt_u32("export: --observation-domain", optarg, 0, UINT32_MAX,
-				    &cfg->domain) < 0)
+			if (parse_tab("observation-domain", optarg, &cfg->domain) < 0)
 				return -1;
 			break;
 		case OPT_TREFRESH:
-			if (parse_secs("--template-refresh", optarg, 1000,
-				       &cfg->template_refresh_ms) < 0)
+			if (parse_tab("template-refresh", optarg, &cfg->template_refresh_ms) < 0)
 				return -1;
 			break;
 		case OPT_CTR:
-			if (parse_secs("--counter-interval", optarg, 0,
-				       &cfg->counter_interval_ms) < 0)
+			if (parse_tab("counter-interval", optarg, &cfg->counter_interval_ms) < 0)
 				return -1;
 			if (cfg->counter_interval_ms && cfg->counter_interval_ms < 1000) {
 				fprintf(stderr, "wanscope: export: --counter-interval: '%s' is "
@@ -255,7 +286,7 @@ static int parse_args(struct exp_run *r, int argc, char **argv)
 			}
 			break;
 		case OPT_MTU:
-			if (opt_u32("export: --mtu", optarg, FENC_MTU_MIN, FENC_MTU_MAX, &v) < 0)
+			if (parse_tab("mtu", optarg, &v) < 0)
 				return -1;
 			cfg->mtu = v;
 			break;

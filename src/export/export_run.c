@@ -104,6 +104,8 @@ static bool proto_value(const void *base, unsigned i, char *buf, size_t len)
 }
 
 #define OFF(f) offsetof(struct export_conf, f)
+#define STR_(x) #x
+#define STR(x) STR_(x)
 const struct conf_opt export_conf_opts[] = {
 	{ "export.interface", CONF_CUSTOM, 0, 0, NULL, 0, 0, CONF_REPEAT, if_parse, if_value,
 	  if_clear, "capture on this interface (repeatable, up to 16)" },
@@ -113,22 +115,22 @@ const struct conf_opt export_conf_opts[] = {
 	  NULL, "ipfix, v9 or sflow" },
 	{ "export.sampling", CONF_U32, 1, 1u << 30, "1", OFF(sampling), 0, 0, NULL, NULL,
 	  NULL, "sample 1 in N packets at random" },
-	{ "export.active-timeout", CONF_DURATION, 1000, UINT32_MAX, "60s", OFF(active_ms), 0,
+	{ "export.active_timeout", CONF_DURATION, 1000, UINT32_MAX, "60s", OFF(active_ms), 0,
 	  0, NULL, NULL, NULL, "export long flows this often" },
-	{ "export.idle-timeout", CONF_DURATION, 1000, UINT32_MAX, "15s", OFF(idle_ms), 0, 0,
+	{ "export.idle_timeout", CONF_DURATION, 1000, UINT32_MAX, "15s", OFF(idle_ms), 0, 0,
 	  NULL, NULL, NULL, "export a flow idle this long" },
-	{ "export.max-flows", CONF_U32, 1, 1u << 24, "65536", OFF(max_flows), 0, 0, NULL,
+	{ "export.max_flows", CONF_U32, 1, 1u << 24, "65536", OFF(max_flows), 0, 0, NULL,
 	  NULL, NULL, "flow cache size; a full cache evicts the least recently seen" },
-	{ "export.observation-domain", CONF_U32, 0, UINT32_MAX, "0", OFF(domain), 0, 0, NULL,
+	{ "export.observation_domain", CONF_U32, 0, UINT32_MAX, "0", OFF(domain), 0, 0, NULL,
 	  NULL, NULL, "IPFIX observation domain / v9 source id / sFlow sub-agent" },
-	{ "export.template-refresh", CONF_DURATION, 1000, UINT32_MAX, "30s",
+	{ "export.template_refresh", CONF_DURATION, 1000, UINT32_MAX, "30s",
 	  OFF(template_refresh_ms), 0, 0, NULL, NULL, NULL,
 	  "resend v9/IPFIX templates this often" },
-	{ "export.counter-interval", CONF_DURATION, 0, UINT32_MAX, "20s",
+	{ "export.counter_interval", CONF_DURATION, 0, UINT32_MAX, "20s",
 	  OFF(counter_interval_ms), 0, 0, NULL, NULL, NULL,
 	  "sFlow interface counters this often (0 = never)" },
-	{ "export.mtu", CONF_U32, FENC_MTU_MIN, FENC_MTU_MAX, "1400", OFF(mtu), 0, 0, NULL,
-	  NULL, NULL, "largest export datagram payload" },
+	{ "export.mtu", CONF_U32, FENC_MTU_MIN, FENC_MTU_MAX, STR(FENC_MTU_DEFAULT), OFF(mtu),
+	  0, 0, NULL, NULL, NULL, "largest export datagram payload" },
 };
 const size_t export_conf_nopts = sizeof(export_conf_opts) / sizeof(export_conf_opts[0]);
 
@@ -143,10 +145,57 @@ int export_conf_check(const struct export_conf *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (c->counter_interval_ms && c->counter_interval_ms < 1000) {
-		snprintf(err, errlen, "export.counter-interval: below 1 second");
+		snprintf(err, errlen, "export.counter_interval: below 1 second");
 		return -1;
 	}
 	return 0;
+}
+
+void exp_cfg_from_conf(struct exp_cfg *cfg, const struct export_conf *c)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->proto = c->proto;
+	cfg->sampling = c->sampling;
+	cfg->active_ms = (uint32_t)c->active_ms;
+	cfg->idle_ms = (uint32_t)c->idle_ms;
+	cfg->max_flows = c->max_flows;
+	cfg->domain = c->domain;
+	cfg->template_refresh_ms = (uint32_t)c->template_refresh_ms;
+	cfg->counter_interval_ms = (uint32_t)c->counter_interval_ms;
+	cfg->mtu = c->mtu;
+	cfg->snaplen = EXP_SNAPLEN_DEFAULT;
+}
+
+int exp_cfg_defaults(struct exp_cfg *cfg)
+{
+	struct export_conf c;
+	struct conf_table t = { export_conf_opts, export_conf_nopts, &c };
+	char err[256];
+
+	memset(&c, 0, sizeof(c));
+	if (conf_defaults(&t, 1, err, sizeof(err)) < 0) {
+		log_warnx("export: built-in defaults: %s", err);
+		return -1;
+	}
+	exp_cfg_from_conf(cfg, &c);
+	return 0;
+}
+
+const struct conf_opt *export_conf_opt(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < export_conf_nopts; i++)
+		if (!strcmp(export_conf_opts[i].name, name))
+			return &export_conf_opts[i];
+	return NULL;
+}
+
+const char *export_conf_default(const char *name)
+{
+	const struct conf_opt *o = export_conf_opt(name);
+
+	return !o ? "?" : o->def ? o->def : "none";
 }
 
 static void on_ring(void *arg, int fd, uint32_t events)
@@ -178,16 +227,7 @@ struct exp_daemon *exp_daemon_start(const struct export_conf *c, struct mainloop
 		return NULL;
 	}
 	cfg = &d->x.cfg;
-	cfg->proto = c->proto;
-	cfg->sampling = c->sampling;
-	cfg->active_ms = (uint32_t)c->active_ms;
-	cfg->idle_ms = (uint32_t)c->idle_ms;
-	cfg->max_flows = c->max_flows;
-	cfg->domain = c->domain;
-	cfg->template_refresh_ms = (uint32_t)c->template_refresh_ms;
-	cfg->counter_interval_ms = (uint32_t)c->counter_interval_ms;
-	cfg->mtu = c->mtu;
-	cfg->snaplen = 256;
+	exp_cfg_from_conf(cfg, c);
 	for (i = 0; i < c->ncols; i++)
 		if (exp_collector_open(&d->x, c->collectors[i]) < 0)
 			goto fail;

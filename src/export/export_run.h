@@ -28,6 +28,21 @@ extern const size_t export_conf_nopts;
 /* Return: 0, or -1 with the reason in @err (no interface or collector). */
 int export_conf_check(const struct export_conf *c, char *err, size_t errlen);
 
+/*
+ * The one source of the exporter's defaults is export_conf_opts: the
+ * daemon converts its parsed export.* options, the command line starts
+ * from the table's defaults, both with exp_cfg_from_conf().
+ */
+void exp_cfg_from_conf(struct exp_cfg *cfg, const struct export_conf *c);
+/* @cfg = the table's defaults (and EXP_SNAPLEN_DEFAULT).
+ * Return: 0, or -1 when a default does not parse (a bug; logged). */
+int exp_cfg_defaults(struct exp_cfg *cfg);
+/* The option @name ("export.mtu"). Return: it, or NULL. */
+const struct conf_opt *export_conf_opt(const char *name);
+/* The default of option @name ("export.mtu") as written in the table;
+ * "none" when it has none. Return: never NULL ("?" for no such option). */
+const char *export_conf_default(const char *name);
+
 struct exp_daemon;
 
 /* Open the interfaces and collectors, watch the rings from @ml.

@@ -135,7 +135,7 @@ static int parse_port(struct decode_ctx *x, const char *arg)
 	enum flow_proto p;
 
 	if (strlen(arg) >= sizeof(buf) || !(eq = strchr(strcpy(buf, arg), '='))) {
-		fprintf(stderr, "wanscope decode: --port: '%s' is not PORT=PROTO "
+		fprintf(stderr, "wanscope: decode: --port: '%s' is not PORT=PROTO "
 			"(e.g. 9995=ipfix)\n", arg);
 		return -1;
 	}
@@ -144,12 +144,12 @@ static int parse_port(struct decode_ctx *x, const char *arg)
 		return -1;
 	p = flow_proto_parse(eq + 1);
 	if (p == FLOW_PROTO_NONE) {
-		fprintf(stderr, "wanscope decode: --port: '%s' is not a protocol "
+		fprintf(stderr, "wanscope: decode: --port: '%s' is not a protocol "
 			"(nf5, nf9, ipfix, sflow)\n", eq + 1);
 		return -1;
 	}
 	if (x->nports == DECODE_MAX_PORTS) {
-		fprintf(stderr, "wanscope decode: --port: at most %d\n", DECODE_MAX_PORTS);
+		fprintf(stderr, "wanscope: decode: --port: at most %d\n", DECODE_MAX_PORTS);
 		return -1;
 	}
 	x->ports[x->nports].port = (uint16_t)port;
@@ -232,14 +232,14 @@ static void warn_packet(struct decode_ctx *x, const struct cap_dgram *d,
 	if (x->quiet)
 		return;
 	if (x->warnings++ == DECODE_MAX_WARNINGS) {
-		fprintf(stderr, "wanscope decode: %s: further decode errors are only "
+		fprintf(stderr, "wanscope: decode: %s: further decode errors are only "
 			"counted (see --stats)\n", x->file);
 		return;
 	}
 	if (x->warnings > DECODE_MAX_WARNINGS)
 		return;
 	ip_addr_fmt(&d->src, a);
-	fprintf(stderr, "wanscope decode: %s: packet %llu from %s port %u: %s: %s\n",
+	fprintf(stderr, "wanscope: decode: %s: packet %llu from %s port %u: %s: %s\n",
 		x->file, (unsigned long long)x->cap.st.packets, a, d->sport,
 		flow_proto_name(proto), flow_err_name(err));
 }
@@ -518,11 +518,11 @@ static int decode_file(struct decode_ctx *x, const char *path)
 	x->files++;
 	if (rc < 0) {
 		x->files_failed++;
-		fprintf(stderr, "wanscope decode: %s: %s\n", x->file, err);
+		fprintf(stderr, "wanscope: decode: %s: %s\n", x->file, err);
 		return -1;
 	}
 	if (rc > 0)
-		fprintf(stderr, "wanscope decode: warning: %s: %s\n", x->file, err);
+		fprintf(stderr, "wanscope: decode: warning: %s: %s\n", x->file, err);
 	return 0;
 }
 
@@ -557,7 +557,7 @@ static int parse_args(struct decode_ctx *x, struct ipfrag_cfg *fcfg,
 		switch (ch) {
 		case 'f':
 			if (out_format_parse(optarg, &x->fmt) < 0) {
-				fprintf(stderr, "wanscope decode: --format: '%s' is not "
+				fprintf(stderr, "wanscope: decode: --format: '%s' is not "
 					"jsonl, csv or text\n", optarg);
 				return EXIT_USAGE;
 			}
@@ -571,12 +571,12 @@ static int parse_args(struct decode_ctx *x, struct ipfrag_cfg *fcfg,
 			break;
 		case 'e':
 			if (x->nexporters == DECODE_MAX_EXPORTERS) {
-				fprintf(stderr, "wanscope decode: --exporter: at most %d\n",
+				fprintf(stderr, "wanscope: decode: --exporter: at most %d\n",
 					DECODE_MAX_EXPORTERS);
 				return EXIT_USAGE;
 			}
 			if (ip_addr_parse(optarg, &x->exporters[x->nexporters]) < 0) {
-				fprintf(stderr, "wanscope decode: --exporter: '%s' is not an "
+				fprintf(stderr, "wanscope: decode: --exporter: '%s' is not an "
 					"IPv4 or IPv6 address\n", optarg);
 				return EXIT_USAGE;
 			}
@@ -595,7 +595,7 @@ static int parse_args(struct decode_ctx *x, struct ipfrag_cfg *fcfg,
 			if (opt_duration_ms("decode: --fragment-timeout", optarg, &ms) < 0)
 				return EXIT_USAGE;
 			if (!ms || ms > 3600000) {
-				fprintf(stderr, "wanscope decode: --fragment-timeout: '%s' "
+				fprintf(stderr, "wanscope: decode: --fragment-timeout: '%s' "
 					"is out of range (0.001..3600)\n", optarg);
 				return EXIT_USAGE;
 			}
@@ -611,7 +611,7 @@ static int parse_args(struct decode_ctx *x, struct ipfrag_cfg *fcfg,
 				   flow_sampling_rule_add(dcfg->sampling_rules,
 							  &dcfg->nsampling_rules, &rule,
 							  err, sizeof(err)) < 0) {
-				fprintf(stderr, "wanscope decode: --sampling: %s\n", err);
+				fprintf(stderr, "wanscope: decode: --sampling: %s\n", err);
 				return EXIT_USAGE;
 			}
 			break;
@@ -622,20 +622,20 @@ static int parse_args(struct decode_ctx *x, struct ipfrag_cfg *fcfg,
 			usage(stdout);
 			return EXIT_OK;
 		case ':':
-			fprintf(stderr, "wanscope decode: %s needs a value\n", argv[optind - 1]);
+			fprintf(stderr, "wanscope: decode: %s needs a value\n", argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
 			if (optopt)
-				fprintf(stderr, "wanscope decode: unknown option '-%c'\n", optopt);
+				fprintf(stderr, "wanscope: decode: unknown option '-%c'\n", optopt);
 			else
-				fprintf(stderr, "wanscope decode: unknown option '%s'\n",
+				fprintf(stderr, "wanscope: decode: unknown option '%s'\n",
 					argv[optind - 1]);
 			fprintf(stderr, "(see 'wanscope decode --help')\n");
 			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "wanscope decode: no capture FILE given "
+		fprintf(stderr, "wanscope: decode: no capture FILE given "
 			"(see 'wanscope decode --help')\n");
 		return EXIT_USAGE;
 	}
@@ -650,7 +650,7 @@ int decode_main(int argc, char **argv)
 	int rc, i;
 
 	if (!x) {
-		fprintf(stderr, "wanscope decode: out of memory\n");
+		fprintf(stderr, "wanscope: decode: out of memory\n");
 		return EXIT_FAIL;
 	}
 	x->fmt = OUT_JSONL;
@@ -662,7 +662,7 @@ int decode_main(int argc, char **argv)
 	x->dec = flow_decoder_new(&dcfg, sink, x);
 	if (!x->dec || wbuf_init(&x->out, 1 << 20, (size_t)64 << 20) < 0 ||
 	    cap_reader_init(&x->cap, &fcfg, on_dgram, x) < 0) {
-		fprintf(stderr, "wanscope decode: out of memory\n");
+		fprintf(stderr, "wanscope: decode: out of memory\n");
 		flow_decoder_free(x->dec);
 		wbuf_free(&x->out);
 		free(x);
@@ -687,7 +687,7 @@ int decode_main(int argc, char **argv)
 	}
 	out_flush(x);
 	if (fflush(stdout) != 0 || x->write_error) {
-		fprintf(stderr, "wanscope decode: writing output failed\n");
+		fprintf(stderr, "wanscope: decode: writing output failed\n");
 		rc = EXIT_FAIL;
 	}
 	cap_reader_free(&x->cap);

@@ -28,20 +28,24 @@ typedef void (*fenc_out_fn)(void *arg, const uint8_t *p, size_t len);
 
 /* ---- NetFlow v9 and IPFIX ---------------------------------------------- */
 
-/* Template ids the encoder announces (data set ids of its records). */
-enum { NFENC_TMPL_V4 = 256, NFENC_TMPL_V6 = 257 };
+/* Template ids the encoder announces (data set ids of its records);
+ * NFENC_TMPL_OPT is the options template announcing the sampler. */
+enum { NFENC_TMPL_V4 = 256, NFENC_TMPL_V6 = 257, NFENC_TMPL_OPT = 258 };
+/* samplingAlgorithm (IE 35) values: 1 deterministic, 2 random */
+#define NFENC_SAMPLING_RANDOM 2
 
 struct nfenc_cfg {
 	enum flow_proto proto;		/* FLOW_PROTO_NF9 or FLOW_PROTO_IPFIX */
 	uint32_t domain;		/* source id / observation domain id */
 	size_t mtu;			/* datagram bytes, FENC_MTU_MIN..MAX */
 	uint32_t template_refresh_ms;	/* resend templates this often */
-	uint32_t sampling;		/* > 1: samplingInterval in each record */
+	uint32_t sampling;		/* > 1: announced in an options record */
 	int64_t boot_ms;		/* v9 sysUptime zero (UTC ms) */
 };
 
 struct nfenc_stats {
 	uint64_t datagrams, records, templates, bytes;
+	uint64_t options;		/* sampler options records sent */
 	uint64_t unencodable;		/* records of no IP version */
 };
 
@@ -101,6 +105,10 @@ struct sfenc_sample {
 	uint32_t stripped;		/* bytes removed before the header (FCS) */
 	const uint8_t *header;
 	size_t header_len;		/* at most SFENC_HEADER_MAX are kept */
+	/* extended switch data (sFlow v5 record 1001), sent when has_switch:
+	 * 802.1Q VLAN ids and 802.1p priorities in and out */
+	bool has_switch;
+	uint32_t src_vlan, src_priority, dst_vlan, dst_priority;
 };
 
 struct sfenc_stats {

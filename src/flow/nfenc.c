@@ -5,7 +5,11 @@
  * Theory of operation: one datagram is open at a time in e->buf. It starts
  * with the message header; when templates are due (at start, then every
  * template_refresh_ms) the template set with both templates (IPv4, IPv6)
- * follows. Records go into a data set of their template; a record of the
+ * follows; a sampled export adds the sampler announcement after it: an
+ * options template (v9: scope System; IPFIX: scope observationDomainId)
+ * of samplingInterval (34) and samplingAlgorithm (35, 2 = random) and its
+ * one options data record, which collectors apply to every data record
+ * of the domain (records do not repeat the interval). Records go into a data set of their template; a record of the
  * other IP version closes the set (padded to 4 bytes) and opens another.
  * A record that does not fit in the mtu emits the datagram and opens the
  * next. Sequence numbers follow each RFC: v9 counts export packets, IPFIX
@@ -17,7 +21,7 @@
 #include "flow/flowenc.h"
 #include "pkt/pkt.h"
 
-enum { F_V4 = 1, F_V6 = 2, F_IPFIX = 4, F_V9 = 8, F_SAMP = 16 };
+enum { F_V4 = 1, F_V6 = 2, F_IPFIX = 4, F_V9 = 8 };
 
 struct nf_field {
 	uint16_t id, len;
@@ -49,7 +53,6 @@ static const struct nf_field nf_fields[] = {
 	{ 22, 4, F_V4 | F_V6 | F_V9 },		/* FIRST_SWITCHED (sysUptime) */
 	{ 21, 4, F_V4 | F_V6 | F_V9 },		/* LAST_SWITCHED */
 	{ 136, 1, F_V4 | F_V6 | F_IPFIX },	/* flowEndReason */
-	{ 34, 4, ALL | F_SAMP },		/* samplingInterval */
 };
 #define NF_NFIELDS (sizeof(nf_fields) / sizeof(nf_fields[0]))
 
@@ -58,8 +61,6 @@ static bool field_used(const struct nfenc *e, const struct nf_field *f, int ipve
 	if (!(f->flags & (ipver == 4 ? F_V4 : F_V6)))
 		return false;
 	if (!(f->flags & (e->cfg.proto == FLOW_PROTO_IPFIX ? F_IPFIX : F_V9)))
-		return false;
-	if ((f->flags & F_SAMP) && e->cfg.sampling <= 1)
 		return false;
 	return true;
 }
@@ -166,6 +167,55 @@ static void put_templates(struct nfenc *e)
 	set16(e, start + 2, (uint16_t)(e->len - start));
 }
 
+/*
+ * The sampler announcement: options template NFENC_TMPL_OPT and its data
+ * record. Both fit at a datagram's head with the templates (the mtu is at
+ * least FENC_MTU_MIN). v9 counts both in the header's count; IPFIX counts
+ * the data record in the sequence number, like every data record.
+ */
+static void put_sampler(struct nfenc *e)
+{
+	bool ipfix = e->cfg.proto == FLOW_PROTO_IPFIX;
+	size_t start = e->len;
+
+	put16(e, ipfix ? 3 : 1);	/* options template set id */
+	put16(e, 0);
+	put16(e, NFENC_TMPL_OPT);
+	if (ipfix) {
+		put16(e, 3);		/* field count */
+		put16(e, 1);		/* scope field count */
+		put16(e, 149);		/* observationDomainId */
+		put16(e, 4);
+	} else {
+		put16(e, 4);		/* scope length in bytes */
+		put16(e, 8);		/* options length in bytes */
+		put16(e, 1);		/* scope System */
+		put16(e, 4);
+	}
+	put16(e, 34);			/* samplingInterval */
+	put16(e, 4);
+	put16(e, 35);			/* samplingAlgorithm */
+	put16(e, 1);
+	while ((e->len - start) % 4)
+		put8(e, 0);
+	set16(e, start + 2, (uint16_t)(e->len - start));
+	e->msg_count++;
+	e->st.templates++;
+
+	start = e->len;
+	put16(e, NFENC_TMPL_OPT);
+	put16(e, 0);
+	put32(e, e->cfg.domain);
+	put32(e, e->cfg.sampling);
+	put8(e, NFENC_SAMPLING_RANDOM);
+	while ((e->len - start) % 4)
+		put8(e, 0);
+	set16(e, start + 2, (uint16_t)(e->len - start));
+	e->msg_count++;
+	e->msg_records++;		/* IPFIX: a data record in the sequence */
+	e->st.options++;
+}
+
 static void open_msg(struct nfenc *e, int64_t now_ms)
 {
 	e->len = hdr_size(e);
@@ -177,6 +227,8 @@ static void open_msg(struct nfenc *e, int64_t now_ms)
 	e->set_id = 0;
 	if (now_ms >= e->next_template_ms) {
 		put_templates(e);
+		if (e->cfg.sampling > 1)
+			put_sampler(e);
 		e->next_template_ms = now_ms + e->cfg.template_refresh_ms;
 	}
 }
@@ -255,7 +307,6 @@ static void put_rec(struct nfenc *e, const struct flow_rec *r)
 		case 22: put32(e, (uint32_t)(r->time_start_ms - e->cfg.boot_ms)); break;
 		case 21: put32(e, (uint32_t)(r->time_end_ms - e->cfg.boot_ms)); break;
 		case 136: put8(e, r->end_reason); break;
-		case 34: put32(e, e->cfg.sampling); break;
 		default: break;
 		}
 	}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sfenc.c - sFlow v5 datagram encoder: flow samples with raw packet
- * header records, counters samples with generic interface counters
+ * header records (and extended switch data for tagged frames), counters
+ * samples with generic interface counters
  *
  * One datagram is open at a time; a sample that does not fit emits it.
  * The datagram header's sample count is patched when it is emitted.
@@ -13,6 +14,7 @@
 /* Fixed sizes (bytes) of what we write. */
 #define SF_FLOW_FIXED (8 + 32)		/* tag, length; 8 words */
 #define SF_RAW_FIXED (8 + 16)		/* tag, length; 4 words */
+#define SF_SWITCH_SIZE (8 + 16)		/* tag, length; 4 words */
 #define SF_CTR_SIZE (8 + 12 + 8 + 88)	/* sample, one generic record */
 
 static void put32(struct sfenc *e, uint32_t v)
@@ -95,7 +97,7 @@ void sfenc_flow(struct sfenc *e, const struct sfenc_sample *s, uint32_t seq, int
 {
 	size_t hl = s->header_len > SFENC_HEADER_MAX ? SFENC_HEADER_MAX : s->header_len;
 	size_t padded = (hl + 3) & ~(size_t)3;
-	size_t rec = SF_RAW_FIXED + padded;
+	size_t rec = SF_RAW_FIXED + padded + (s->has_switch ? SF_SWITCH_SIZE : 0);
 
 	room(e, SF_FLOW_FIXED + rec, now_ms);
 	put32(e, 1);				/* enterprise 0, flow_sample */
@@ -107,7 +109,7 @@ void sfenc_flow(struct sfenc *e, const struct sfenc_sample *s, uint32_t seq, int
 	put32(e, s->drops);
 	put32(e, s->input_if);
 	put32(e, s->output_if);
-	put32(e, 1);				/* one record */
+	put32(e, s->has_switch ? 2 : 1);	/* records */
 	put32(e, 1);				/* raw packet header */
 	put32(e, (uint32_t)(16 + padded));
 	put32(e, s->header_protocol);
@@ -118,6 +120,14 @@ void sfenc_flow(struct sfenc *e, const struct sfenc_sample *s, uint32_t seq, int
 		memcpy(e->buf + e->len, s->header, hl);
 	memset(e->buf + e->len + hl, 0, padded - hl);
 	e->len += padded;
+	if (s->has_switch) {
+		put32(e, 1001);			/* extended switch data */
+		put32(e, 16);
+		put32(e, s->src_vlan);
+		put32(e, s->src_priority);
+		put32(e, s->dst_vlan);
+		put32(e, s->dst_priority);
+	}
 	e->nsamples++;
 	e->st.flow_samples++;
 }

@@ -7,18 +7,19 @@
  *
  * Packets routed into the TUN interface (routes to every announced prefix
  * and to each --route point at it) are read one by one, matched by longest
- * prefix against the prefixes of the connectors that are up, and sent to
- * one of the connectors announcing the best match; the choice is a hash of
- * the flow (addresses, protocol, ports or echo id), so a flow sticks to a
- * connector and moves when that connector goes away. With no connector for
- * the destination the edge answers ICMP destination unreachable (net
- * unreachable) itself, rate limited, from its own address (a raw socket:
- * the kernel fills in the source). Packets from connectors are checked to
- * pass edgeguard (an echo reply from inside the connector's own prefixes,
- * or an ICMP error about a client's echo into them, addressed to a client
- * that recently sent something into the TUN) and are written to the TUN,
- * so the host routes them to the client. Everything else is counted by
- * reason and dropped: an authenticated connector still cannot spoof.
+ * prefix against the prefixes of the connectors that are up (a prefix trie,
+ * edgeroute.c), and sent to one of the connectors announcing the best
+ * match; the choice is a hash of the flow (addresses, protocol, ports or
+ * echo id), so a flow sticks to a connector and moves when that connector
+ * goes away. With no connector for the destination the edge answers ICMP
+ * destination unreachable (net unreachable) itself, rate limited, from its
+ * own address (a raw socket: the kernel fills in the source). Packets
+ * from connectors are checked to pass edgeguard (an echo reply from inside
+ * the connector's own prefixes, or an ICMP error about a client's echo into
+ * them, addressed to a client that recently sent something into the TUN)
+ * and are written to the TUN, so the host routes them to the client.
+ * Everything else is counted by reason and dropped: an authenticated
+ * connector still cannot spoof.
  *
  * Hops: the client's packet was forwarded into the TUN by this host's
  * kernel, which already decremented its TTL and answered expiry with time
@@ -39,6 +40,7 @@
 #include <unistd.h>
 
 #include "icmp/edgeguard.h"
+#include "icmp/edgeroute.h"
 #include "icmp/icmppkt.h"
 #include "icmp/proxy.h"
 #include "icmp/transport.h"
@@ -80,6 +82,7 @@ struct edge {
 	struct tun tun;
 	struct edge_conn *conns;
 	unsigned max_conns;
+	struct edge_routes rt;		/* announced prefix -> connectors */
 	struct ip_prefix routes[EDGE_MAX_ROUTES];
 	unsigned nroutes;
 	bool install_routes;
@@ -252,35 +255,45 @@ static uint64_t flow_hash(const struct pkt_meta *m)
 	return hash_u64(h);
 }
 
+static bool edge_conn_up(void *ctx, unsigned i)
+{
+	const struct edge *e = ctx;
+
+	return e->conns[i].used && e->conns[i].peer.state == TP_UP;
+}
+
 /* Longest prefix match over the connectors that are up; among those
- * announcing the best prefix pick one by flow hash. */
+ * announcing the best prefix (the first 64 by index) pick one by flow
+ * hash. */
 static struct edge_conn *edge_pick(struct edge *e, const struct pkt_meta *m)
 {
-	struct edge_conn *cand[64];
-	unsigned i, j, nc = 0;
-	int best = -1;
+	unsigned cand[64], nc;
 
-	for (i = 0; i < e->max_conns; i++) {
-		struct edge_conn *c = &e->conns[i];
-		int len = -1;
-
-		if (!c->used || c->peer.state != TP_UP)
-			continue;
-		for (j = 0; j < c->npfx; j++)
-			if (c->pfx[j].len > len && ip_prefix_contains(&c->pfx[j], &m->dst))
-				len = c->pfx[j].len;
-		if (len < 0 || len < best)
-			continue;
-		if (len > best) {
-			best = len;
-			nc = 0;
-		}
-		if (nc < sizeof(cand) / sizeof(cand[0]))
-			cand[nc++] = c;
-	}
+	nc = er_match(&e->rt, &m->dst, edge_conn_up, e, cand, sizeof(cand) / sizeof(cand[0]));
 	if (!nc)
 		return NULL;
-	return cand[flow_hash(m) % nc];
+	return &e->conns[cand[flow_hash(m) % nc]];
+}
+
+/* Connector @c announces @pfx[0 .. @n - 1] from now on (none: n = 0). */
+static void edge_conn_prefixes(struct edge *e, struct edge_conn *c, const struct ip_prefix *pfx,
+			       unsigned n)
+{
+	unsigned ci = (unsigned)(c - e->conns), i;
+
+	for (i = 0; i < c->npfx; i++)
+		er_del(&e->rt, ci, &c->pfx[i]);
+	c->npfx = 0;
+	for (i = 0; i < n; i++) {
+		c->pfx[c->npfx++] = pfx[i];
+		if (er_add(&e->rt, ci, &pfx[i]) < 0) {
+			char s[IP_PREFIX_STRLEN];
+
+			ip_prefix_fmt(&pfx[i], s);
+			e->st.routes_full++;
+			log_warnx("connector %s: no memory to route %s to it", c->peer.name, s);
+		}
+	}
 }
 
 static void edge_tun_read(struct edge *e, uint64_t now)
@@ -324,6 +337,7 @@ static void edge_on_msg(void *ctx, struct tp_peer *p, uint8_t type, const uint8_
 	struct edge *e = ctx;
 	struct edge_conn *c = (struct edge_conn *)(void *)((char *)p -
 						offsetof(struct edge_conn, peer));
+	struct ip_prefix pfx[TP_MAX_PREFIXES];
 	const char *err = NULL;
 	enum eg_verdict v;
 	int n;
@@ -348,14 +362,14 @@ static void edge_on_msg(void *ctx, struct tp_peer *p, uint8_t type, const uint8_
 		e->st.tun_tx++;
 		return;
 	case TP_MSG_ANNOUNCE:
-		n = tp_announce_parse(body, len, c->pfx, TP_MAX_PREFIXES, &err);
+		n = tp_announce_parse(body, len, pfx, TP_MAX_PREFIXES, &err);
 		if (n < 0) {
 			e->st.bad_announce++;
 			log_warnx("connector %s: bad announce: %s", p->name, err);
-			c->npfx = 0;
+			edge_conn_prefixes(e, c, NULL, 0);
 			return;
 		}
-		c->npfx = (unsigned)n;
+		edge_conn_prefixes(e, c, pfx, (unsigned)n);
 		for (i = 0; i < c->npfx; i++) {
 			char s[IP_PREFIX_STRLEN];
 
@@ -384,14 +398,14 @@ static struct edge_conn *edge_find(struct edge *e, const struct sockaddr_storage
 	return NULL;
 }
 
-static void edge_conn_drop(struct edge_conn *c)
+static void edge_conn_drop(struct edge *e, struct edge_conn *c)
 {
 	log_info("connector %s gone: %s (%llu packets refused)", c->peer.name, c->peer.error,
 		 (unsigned long long)c->refused);
 	c->refused = 0;
+	edge_conn_prefixes(e, c, NULL, 0);
 	tp_peer_free(&c->peer);
 	c->used = false;
-	c->npfx = 0;
 }
 
 /* A session failed: a refused handshake (bad certificate, wrong name) is
@@ -402,13 +416,13 @@ static void edge_peer_failed(struct edge *e, struct edge_conn *c, enum tp_state 
 		e->st.handshakes_failed++;
 		log_warnx_rl(&e->hs_rl, "connector %s: handshake refused: %s", c->peer.name,
 			     c->peer.error);
+		edge_conn_prefixes(e, c, NULL, 0);
 		tp_peer_free(&c->peer);
 		c->used = false;
-		c->npfx = 0;
 		return;
 	}
 	e->st.sessions_failed++;
-	edge_conn_drop(c);
+	edge_conn_drop(e, c);
 }
 
 static void edge_new_peer(struct edge *e, const struct sockaddr_storage *ss, socklen_t sl,
@@ -442,7 +456,7 @@ static void edge_new_peer(struct edge *e, const struct sockaddr_storage *ss, soc
 		return;
 	}
 	c->used = true;
-	c->npfx = 0;
+	edge_conn_prefixes(e, c, NULL, 0);
 	if (tp_peer_input(&c->peer, d, len, now, edge_on_msg, e) < 0)
 		edge_peer_failed(e, c, TP_HANDSHAKE);
 }
@@ -727,6 +741,7 @@ static void edge_free(struct edge *e)
 	edge_routes_remove(e);
 	tun_close(&e->tun);
 	free(e->conns);
+	er_free(&e->rt);
 	eg_clients_free(&e->clients);
 	tp_creds_free(&e->creds);
 	if (e->raw4 >= 0)
@@ -831,6 +846,7 @@ int edge_main(int argc, char **argv)
 	e->tokens_ms = (uint64_t)e->err_burst * 1000;
 	e->stats_file = stats;
 	e->conns = calloc(maxc, sizeof(*e->conns));
+	er_init(&e->rt, maxc, TP_MAX_PREFIXES);
 	e->guard_rl = (struct log_rl)LOG_RL_INIT(10000, 5);
 	e->hs_rl = (struct log_rl)LOG_RL_INIT(10000, 5);
 	rc = EXIT_FAIL;

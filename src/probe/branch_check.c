@@ -228,7 +228,7 @@ int branch_check_main(int argc, char **argv)
 	if (r)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if ((r = nl_open(&c.nl)) < 0) {
-		fprintf(stderr, "wanscope branch-check: netlink: %s\n", strerror(-r));
+		fprintf(stderr, "wanscope: branch-check: netlink: %s\n", strerror(-r));
 		return EXIT_FAIL;
 	}
 	r = nl_link_get(&c.nl, o.tunnel, &link);

@@ -41,6 +41,7 @@ static const struct copt copts[] = {
 	{ "alert-exec", K_CMD, W_GLOBAL, 0, PROBE_CMD_LEN - 1, G(alert_exec), "" },
 	{ "alert-webhook", K_CMD, W_GLOBAL, 0, PROBE_CMD_LEN - 1, G(alert_webhook), "" },
 	{ "route-protocol", K_U32, W_GLOBAL, 1, 255, G(route_protocol), "245" },
+	{ "send-burst", K_U32, W_GLOBAL, 1, 1024, G(send_burst), "32" },
 	{ "iface", K_IFACE, W_TUNNEL, 1, 15, T(iface), "" },
 	{ "type", K_TYPE, W_TUNNEL, 0, 0, T(type), "reply" },
 	{ "source", K_ADDR, W_TUNNEL, 0, 0, T(source), "" },

@@ -63,6 +63,7 @@ struct probe_conf {
 	char alert_exec[PROBE_CMD_LEN];
 	char alert_webhook[PROBE_CMD_LEN];
 	uint32_t route_protocol;
+	uint32_t send_burst;		/* most probes per device per wakeup */
 	struct tunnel_conf defaults;	/* settings given before the first tunnel */
 	struct tunnel_conf *tunnels;
 	uint32_t ntunnels;

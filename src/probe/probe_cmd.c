@@ -214,14 +214,14 @@ int probe_main(int argc, char **argv)
 		switch (c) {
 		case 'i':
 			if (strlen(optarg) >= sizeof(t->iface)) {
-				fprintf(stderr, "wanscope probe: --iface: '%s' is too long\n", optarg);
+				fprintf(stderr, "wanscope: probe: --iface: '%s' is too long\n", optarg);
 				goto usage;
 			}
 			snprintf(t->iface, sizeof(t->iface), "%s", optarg);
 			break;
 		case 't':
 			if (probe_type_parse(optarg, &t->type) < 0) {
-				fprintf(stderr, "wanscope probe: --type: '%s' is not reply, request "
+				fprintf(stderr, "wanscope: probe: --type: '%s' is not reply, request "
 					"or unidirectional\n", optarg);
 				goto usage;
 			}
@@ -231,7 +231,7 @@ int probe_main(int argc, char **argv)
 		case 'p':
 			if (ip_addr_parse(optarg, c == 'a' ? &target : c == 's' ? &t->source :
 					  &t->peer) < 0) {
-				fprintf(stderr, "wanscope probe: --%s: '%s' is not an address\n",
+				fprintf(stderr, "wanscope: probe: --%s: '%s' is not an address\n",
 					c == 'a' ? "target" : c == 's' ? "source" : "peer", optarg);
 				goto usage;
 			}
@@ -248,7 +248,7 @@ int probe_main(int argc, char **argv)
 			if (parse_secs("probe: --timeout", optarg, 1, &t->timeout_ms) < 0)
 				goto usage;
 			if (t->timeout_ms > 60000) {
-				fprintf(stderr, "wanscope probe: --timeout: at most 60 s\n");
+				fprintf(stderr, "wanscope: probe: --timeout: at most 60 s\n");
 				goto usage;
 			}
 			break;
@@ -289,7 +289,7 @@ int probe_main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "wanscope probe: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "wanscope: probe: unexpected argument '%s'\n", argv[optind]);
 		goto usage;
 	}
 	if (config) {
@@ -297,30 +297,30 @@ int probe_main(int argc, char **argv)
 		return config_mode(config, check, verbose);
 	}
 	if (check) {
-		fprintf(stderr, "wanscope probe: -n needs --config FILE\n");
+		fprintf(stderr, "wanscope: probe: -n needs --config FILE\n");
 		goto usage;
 	}
 	if (!ip_addr_is_set(&target)) {
 		if (t->type == PROBE_UNIDIR) {
-			fprintf(stderr, "wanscope probe: --target is required for unidirectional "
+			fprintf(stderr, "wanscope: probe: --target is required for unidirectional "
 				"probes (the branch's public address)\n");
 			goto usage;
 		}
 		ip_addr_parse(PROBE_DEFAULT_TARGET, &target);
 	}
 	if (!t->iface[0] && t->type != PROBE_UNIDIR) {
-		fprintf(stderr, "wanscope probe: --iface is required for %s probes\n",
+		fprintf(stderr, "wanscope: probe: --iface is required for %s probes\n",
 			probe_type_name(t->type));
 		goto usage;
 	}
 	if (ip_addr_is_set(&t->source) && t->source.family != target.family) {
-		fprintf(stderr, "wanscope probe: --source and --target are of different families\n");
+		fprintf(stderr, "wanscope: probe: --source and --target are of different families\n");
 		goto usage;
 	}
 	if (!size_set && target.family == 6)
 		t->size = 104;	/* ping6's default: 56 payload bytes */
 	if (t->size < probe_min_size(target.family)) {
-		fprintf(stderr, "wanscope probe: --size: %u is below the minimum %u for IPv%u\n",
+		fprintf(stderr, "wanscope: probe: --size: %u is below the minimum %u for IPv%u\n",
 			t->size, probe_min_size(target.family), target.family);
 		goto usage;
 	}
@@ -373,6 +373,6 @@ usage:
 	return EXIT_USAGE;
 fail:
 	probe_conf_free(&conf);
-	fprintf(stderr, "wanscope probe: out of memory\n");
+	fprintf(stderr, "wanscope: probe: out of memory\n");
 	return EXIT_FAIL;
 }

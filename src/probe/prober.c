@@ -29,6 +29,23 @@
  * machine (health.c); a tunnel's state is the quorum of its targets'
  * states, and a change moves the tunnel's routes (steer.c), writes the
  * state file and runs the alert actions.
+ *
+ * Pacing. Each target's regular probes follow a fixed schedule: start +
+ * phase + k * interval, where the phase is the target's global index on
+ * a golden-ratio sequence scaled to its interval (so any number of
+ * targets, of one tunnel or of several sharing a device, fall due spread
+ * evenly; the phase is stable for the life of the process). A wakeup
+ * sends what falls due within SEND_SLACK_NS, but no device (probe socket)
+ * gets more than send-burst probes at once: each socket has a token bucket
+ * (GCRA: a "theoretical arrival time" tat, one probe costs cost_ns, a
+ * send is allowed while tat - now <= (burst - 1) * cost_ns) whose rate is
+ * what the device's targets need when every attempt fails and is retried
+ * times a headroom, so the pace does not fall behind the schedule. A send
+ * refused by the pace is deferred, not dropped: refused sends queue up in
+ * groups of a burst, each group due when the bucket will be full again,
+ * and the target waits (not_before) for its group; its schedule is
+ * untouched, and a probe is timed from the moment it is built, so a
+ * deferred probe is neither a loss nor a longer RTT.
  */
 #include <errno.h>
 #include <signal.h>
@@ -61,6 +78,11 @@ enum { EV_TIMER = 1, EV_SIGNAL, EV_HOUSEKEEP, EV_SOCK };
  * thousands of targets this batches sends (and so replies) instead of
  * waking once per probe. Timeouts are never decided early. */
 #define SEND_SLACK_NS 10000000ull
+#define PACE_MIN_COST_NS 1ull	/* a pace never faster than a probe per ns */
+/* A device's pace is this many times the rate its targets need when every
+ * attempt is retried: a wakeup that comes late loses the bucket's unused
+ * tokens, and a pace with no room to spare would then fall behind. */
+#define PACE_HEADROOM 4.0
 #define LL_REFRESH_NS (10 * 1000000000ull)
 #define TX_BATCH 64
 #define TX_SLOT 9216		/* > the largest probe (9000) */
@@ -95,9 +117,9 @@ static uint64_t tg_key(const struct prober *p, const struct ptarget *g)
 	uint64_t k = UINT64_MAX;
 
 	if (g->retry_attempt)
-		return 0;
-	if (!p->count || g->regular_sent < p->count)
-		k = g->next_send_ns;
+		k = g->not_before;
+	else if (!p->count || g->regular_sent < p->count)
+		k = g->next_send_ns > g->not_before ? g->next_send_ns : g->not_before;
 	if (g->nbusy && g->first_deadline < k)
 		k = g->first_deadline;
 	return k;
@@ -164,6 +186,75 @@ static void slot_free(struct ptarget *g, struct probe_slot *s)
 	for (i = 0; i < PROBE_SLOTS; i++)
 		if (g->slots[i].busy && g->slots[i].deadline_ns < g->first_deadline)
 			g->first_deadline = g->slots[i].deadline_ns;
+}
+
+/* --- pacing ------------------------------------------------------------- */
+
+/* Where target @k's regular probes fall within their interval @iv_ns: the
+ * fractional part of k times the golden ratio, a sequence whose first n
+ * points cut the interval into gaps of at most three sizes for any n. */
+static uint64_t pace_phase(uint32_t k, uint64_t iv_ns)
+{
+	uint64_t frac = (uint64_t)k * 0x9e3779b97f4a7c15ull;
+
+	return (uint64_t)((double)(frac >> 11) * 0x1p-53 * (double)iv_ns);
+}
+
+/* May socket @d send one more probe at @now? Takes a token when it may. */
+static bool pace_take(const struct prober *p, struct psock *d, uint64_t now)
+{
+	uint64_t from = d->tat > now ? d->tat : now;
+
+	if (from - now > (uint64_t)(p->send_burst - 1) * d->cost_ns)
+		return false;
+	d->tat = from + d->cost_ns;
+	return true;
+}
+
+/* A send of @g on @d was refused: it joins the queue of refused sends,
+ * which leave in groups of a burst, one group each time the bucket is full
+ * again (the first when it next is). A backlog is thus assigned its times
+ * once instead of being refused again at every wakeup. */
+static void pace_defer(struct prober *p, struct psock *d, struct ptarget *g)
+{
+	p->tun[g->tunnel].tx_paced++;
+	if (d->gate < d->tat) {		/* no group waiting beyond the bucket */
+		d->gate = d->tat;
+		d->ndefer = 0;
+	}
+	if (d->ndefer == p->send_burst) {
+		d->gate += p->send_burst * d->cost_ns;
+		d->ndefer = 0;
+	}
+	d->ndefer++;
+	g->not_before = d->gate;
+	d->deferred++;
+}
+
+/* Each socket's cost per probe from the rate its targets need. */
+static void pace_init(struct prober *p)
+{
+	double rate[sizeof(p->socks) / sizeof(p->socks[0])] = { 0 };
+	uint64_t max_cost = SEND_SLACK_NS / p->send_burst;
+	uint32_t i;
+
+	for (i = 0; i < p->ntun; i++) {
+		const struct tunnel_conf *c = p->tun[i].conf;
+
+		if (p->tun[i].sock >= 0)
+			rate[p->tun[i].sock] += PACE_HEADROOM * c->ntargets * (1 + c->retries) /
+						((double)c->interval_ms * 1e-3);
+	}
+	for (i = 0; i < p->nsocks; i++) {
+		struct psock *d = &p->socks[i];
+		double cost = rate[i] > 0 ? 1e9 / rate[i] : (double)max_cost;
+
+		d->cost_ns = cost < (double)max_cost ? (uint64_t)cost : max_cost;
+		if (d->cost_ns < PACE_MIN_COST_NS)
+			d->cost_ns = PACE_MIN_COST_NS;
+		d->tat = d->gate = 0;
+		d->ndefer = 0;
+	}
 }
 
 /* --- results and states -------------------------------------------------- */
@@ -295,7 +386,8 @@ static void tx_flush(struct prober *p, uint64_t now)
 	unsigned i = 0;
 
 	while (i < b->n) {
-		int r = sendmmsg(p->socks[b->sock].fd, b->mh + i, b->n - i, 0);
+		int r = p->tx_hook ? p->tx_hook(p, (unsigned)b->sock, b->mh + i, b->n - i) :
+			sendmmsg(p->socks[b->sock].fd, b->mh + i, b->n - i, 0);
 
 		if (r > 0) {
 			i += (unsigned)r;
@@ -439,6 +531,8 @@ static void tg_run(struct prober *p, struct ptarget *g, uint64_t now)
 {
 	struct ptunnel *t = &p->tun[g->tunnel];
 	const struct tunnel_conf *c = t->conf;
+	struct psock *d = &p->socks[t->sock];
+	uint64_t iv = c->interval_ms * 1000000;
 	unsigned i;
 
 	for (i = 0; g->nbusy && i < PROBE_SLOTS; i++) {
@@ -451,24 +545,40 @@ static void tg_run(struct prober *p, struct ptarget *g, uint64_t now)
 		if (s->attempt < c->retries && s->attempt + 1 > g->retry_attempt)
 			g->retry_attempt = (uint8_t)(s->attempt + 1);
 	}
+	if (g->not_before > now)	/* waiting for the device's pace */
+		return;
 	if (g->retry_attempt) {
 		uint8_t a = g->retry_attempt;
 
+		if (!pace_take(p, d, now)) {
+			pace_defer(p, d, g);
+			return;
+		}
 		g->retry_attempt = 0;
 		tg_send(p, t, g, a, now);
 	}
 	if ((!p->count || g->regular_sent < p->count) && g->next_send_ns <= now + SEND_SLACK_NS) {
+		if (!pace_take(p, d, now)) {
+			pace_defer(p, d, g);
+			return;
+		}
 		g->regular_sent++;
 		tg_send(p, t, g, 0, now);
-		g->next_send_ns += c->interval_ms * 1000000;
-		if (g->next_send_ns <= now)
-			g->next_send_ns = now + c->interval_ms * 1000000;
+		/* Next slot of the schedule; when the loop fell a whole interval
+		 * behind (a stall), skip the slots missed, keeping the phase. */
+		g->next_send_ns += iv;
+		if (g->next_send_ns <= now) {
+			uint64_t n = (now - g->next_send_ns) / iv + 1;
+
+			g->next_send_ns += n * iv;
+			g->skipped += n;
+			t->tx_skipped += n;
+		}
 	}
 }
 
-static void run_due(struct prober *p)
+void prober_run_due(struct prober *p, uint64_t now)
 {
-	uint64_t now = time_mono_ns();
 	unsigned guard = 0;
 
 	while (p->nheap && p->heap[0].key <= now + SEND_SLACK_NS &&
@@ -478,7 +588,8 @@ static void run_due(struct prober *p)
 
 		tg_run(p, g, now);
 		heap_update(p, g);
-		/* A deadline inside the slack is not due yet: wait for it. */
+		/* A deadline inside the slack is not due yet, a deferred send
+		 * waits for its pace: wait for them. */
 		if (p->heap[0].tg == (uint32_t)(g - p->tg) && p->heap[0].key == before)
 			break;
 	}
@@ -488,7 +599,8 @@ static void run_due(struct prober *p)
 
 /* --- receiving ----------------------------------------------------------- */
 
-static void handle_reply(struct prober *p, unsigned si, const struct probe_rx *rx, uint64_t now)
+void prober_handle_reply(struct prober *p, unsigned si, const struct probe_rx *rx,
+			 uint64_t now)
 {
 	struct pkt_meta m;
 	const uint8_t *pl;
@@ -587,7 +699,7 @@ static void sock_rx(struct prober *p, unsigned si)
 	for (i = 0; i < 1024 / PROBE_RX_BATCH; i++) {
 		r = probe_sock_recv_many(p->socks[si].fd, p->rxb);
 		for (j = 0; j < r; j++)
-			handle_reply(p, si, &p->rxb->rx[j], now);
+			prober_handle_reply(p, si, &p->rxb->rx[j], now);
 		if (r < PROBE_RX_BATCH)
 			break;
 	}
@@ -649,7 +761,6 @@ static int tunnel_setup(struct prober *p, struct ptunnel *t)
 	char buf[IP_ADDR_STRLEN];
 	int r;
 
-	t->source = c->source;
 	if (c->iface[0]) {
 		r = p->have_nl ? nl_link_get(&p->nl, c->iface, &link) : -ENOSYS;
 		if (r < 0) {
@@ -708,34 +819,18 @@ static int tunnel_setup(struct prober *p, struct ptunnel *t)
 	return t->sock < 0 ? -1 : 0;
 }
 
-int prober_init(struct prober *p, struct probe_conf *conf)
+int prober_alloc(struct prober *p, struct probe_conf *conf, uint64_t now)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, 0 };
-	uint64_t now = time_mono_ns();
-	uint16_t id_base;
 	uint32_t i, j, k;
-	int r;
 
 	p->conf = conf;
 	p->tfd = p->sfd = p->hk_tfd = -1;
-	p->txb = NULL;
-	p->rxb = NULL;
 	p->loop.epfd = -1;
-	if (getrandom(p->key, sizeof(p->key), 0) != sizeof(p->key) ||
-	    getrandom(&id_base, sizeof(id_base), 0) != sizeof(id_base)) {
-		log_warn("getrandom");
-		return -1;
-	}
-	r = nl_open(&p->nl);
-	p->have_nl = r == 0;
-	if (r < 0) {
-		errno = -r;
-		log_warn("netlink");
-	}
+	p->send_burst = conf->send_burst ? conf->send_burst : 1;
 	p->ntun = conf->ntunnels;
 	for (i = 0; i < p->ntun; i++)
 		p->ntg += conf->tunnels[i].ntargets;
-	p->tun = calloc(p->ntun, sizeof(*p->tun));
+	p->tun = calloc(p->ntun ? p->ntun : 1, sizeof(*p->tun));
 	p->tg = calloc(p->ntg ? p->ntg : 1, sizeof(*p->tg));
 	p->heap = calloc(p->ntg ? p->ntg : 1, sizeof(*p->heap));
 	p->heap_pos = calloc(p->ntg ? p->ntg : 1, sizeof(*p->heap_pos));
@@ -755,7 +850,9 @@ int prober_init(struct prober *p, struct probe_conf *conf)
 
 		t->conf = c;
 		t->idx = i;
-		t->icmp_id = (uint16_t)(id_base + i);
+		t->sock = -1;
+		t->source = c->source;
+		t->icmp_id = (uint16_t)(p->id_base + i);
 		t->targets = &p->tg[k];
 		t->since_ms = now / 1000000;
 		snprintf(t->reason, sizeof(t->reason), "initial state");
@@ -763,8 +860,6 @@ int prober_init(struct prober *p, struct probe_conf *conf)
 		hwin_init(&t->slo_short, c->slo_short_ms);
 		hwin_init(&t->slo_long, c->slo_long_ms);
 		t->next_slo_ns = now + c->slo_every_ms * 1000000;
-		if (tunnel_setup(p, t) < 0)
-			return -1;
 		for (j = 0; j < c->ntargets; j++, k++) {
 			struct ptarget *g = &p->tg[k];
 
@@ -773,17 +868,58 @@ int prober_init(struct prober *p, struct probe_conf *conf)
 			g->idx = j;
 			health_init(&g->h, &c->health, now / 1000000);
 			rttwin_init(&g->stats, c->stats_window_ms);
-			/* Spread the targets over the interval; tunnels start apart. */
-			g->next_send_ns = now + (c->interval_ms * 1000000 / c->ntargets) * j +
-					  (i % 16) * 1000000;
-			p->heap[k].tg = k;
-			p->heap[k].key = tg_key(p, g);
-			p->heap_pos[k] = k;
 		}
+	}
+	return 0;
+}
+
+void prober_sched_init(struct prober *p, uint64_t now)
+{
+	uint32_t k;
+
+	pace_init(p);
+	for (k = 0; k < p->ntg; k++) {
+		struct ptarget *g = &p->tg[k];
+
+		g->next_send_ns = now + pace_phase(k, p->tun[g->tunnel].conf->interval_ms *
+							 1000000);
+		p->heap[k].tg = k;
+		p->heap[k].key = tg_key(p, g);
+		p->heap_pos[k] = k;
 	}
 	/* Insert one by one: each sift-up starts from a valid heap. */
 	for (p->nheap = 0; p->nheap < p->ntg; p->nheap++)
 		heap_fix(p, p->nheap);
+}
+
+int prober_init(struct prober *p, struct probe_conf *conf)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, 0 };
+	uint64_t now = time_mono_ns();
+	uint32_t i;
+	int r;
+
+	p->tfd = p->sfd = p->hk_tfd = -1;
+	p->txb = NULL;
+	p->rxb = NULL;
+	p->loop.epfd = -1;
+	if (getrandom(p->key, sizeof(p->key), 0) != sizeof(p->key) ||
+	    getrandom(&p->id_base, sizeof(p->id_base), 0) != sizeof(p->id_base)) {
+		log_warn("getrandom");
+		return -1;
+	}
+	r = nl_open(&p->nl);
+	p->have_nl = r == 0;
+	if (r < 0) {
+		errno = -r;
+		log_warn("netlink");
+	}
+	if (prober_alloc(p, conf, now) < 0)
+		return -1;
+	for (i = 0; i < p->ntun; i++)
+		if (tunnel_setup(p, &p->tun[i]) < 0)
+			return -1;
+	prober_sched_init(p, time_mono_ns());	/* setup may have taken a while */
 	if ((r = ev_init(&p->loop)) < 0 || (p->tfd = ev_timer_new()) < 0 ||
 	    (p->hk_tfd = ev_timer_new()) < 0 || (p->sfd = ev_signalfd(sigs)) < 0) {
 		log_warnx("event loop setup failed");
@@ -863,7 +999,7 @@ int prober_loop(struct prober *p)
 			case EV_TIMER:
 				ev_timer_read(p->tfd);
 				armed = UINT64_MAX - 1;	/* it fired: re-arm */
-				run_due(p);
+				prober_run_due(p, time_mono_ns());
 				break;
 			case EV_SOCK:
 				sock_rx(p, ev_ref_idx(ref));
@@ -886,7 +1022,7 @@ int prober_loop(struct prober *p)
 			}
 		}
 		/* Receiving may free the last outstanding slot: run due work now. */
-		run_due(p);
+		prober_run_due(p, time_mono_ns());
 		if (p->oneshot && p->count && oneshot_done(p))
 			p->stop = true;
 	}

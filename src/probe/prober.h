@@ -35,7 +35,9 @@ struct ptarget {
 	uint64_t first_deadline;	/* earliest deadline of a busy slot */
 	uint32_t regular_sent;	/* first tries (one-shot mode counts these) */
 	uint8_t retry_attempt;	/* > 0: a retry with this attempt number is due */
-	uint64_t next_send_ns;
+	uint64_t next_send_ns;	/* the schedule: first send + phase + k * interval */
+	uint64_t not_before;	/* a send waits for its device's pace until then */
+	uint64_t skipped;	/* regular probes skipped: the loop fell an interval behind */
 	uint64_t sent, received, lost;
 	struct probe_slot slots[PROBE_SLOTS];
 	struct health h;
@@ -66,15 +68,24 @@ struct ptunnel {
 	uint64_t next_slo_ns;
 	/* counters */
 	uint64_t tx, tx_err, rx_ok, rx_forged, rx_stale, rx_wrong_iface;
+	uint64_t tx_paced;	/* sends that waited for the device's pace */
+	uint64_t tx_skipped;	/* regular probes skipped: the loop fell behind */
 	int last_tx_err;
 };
 
 enum psock_kind { PSOCK_PACKET, PSOCK_RAW4, PSOCK_RAW6 };
 
+/* A probe socket, one per device (raw sockets: one per tunnel), and the
+ * pace of its sends (a GCRA token bucket, see prober.c). */
 struct psock {
 	int fd;
 	enum psock_kind kind;
 	int ifindex;
+	uint64_t cost_ns;	/* one probe's share of the pace */
+	uint64_t tat;		/* "theoretical arrival time": the bucket is full from then */
+	uint64_t gate;		/* when the last group of deferred sends leaves */
+	uint32_t ndefer;	/* sends in that group */
+	uint64_t deferred;	/* sends that waited for the pace */
 };
 
 /* The heap holds its keys inline: sifting compares and moves 16-byte
@@ -86,6 +97,7 @@ struct heap_ent {
 
 struct prober;
 struct txbatch;
+struct mmsghdr;
 /* One-shot mode: called for every attempt's result. */
 typedef void (*prober_result_cb)(struct prober *p, struct ptunnel *t, struct ptarget *g,
 				 uint32_t seq, bool ok, uint64_t rtt_ns, unsigned ttl,
@@ -108,12 +120,17 @@ struct prober {
 	struct psock socks[64];
 	uint32_t nsocks;
 	uint8_t key[PROBE_KEY_LEN];
+	uint16_t id_base;	/* tunnel i's ICMP identifier is id_base + i */
 	bool stop;
 	bool steering;		/* own and adjust routes */
 	bool oneshot;
 	uint32_t count;		/* one-shot: first tries per target, 0 = forever */
 	prober_result_cb on_result;
 	void *user;
+	uint32_t send_burst;	/* most sends per device and wakeup */
+	/* Tests: called instead of sendmmsg with a batch for socket @si.
+	 * Return: as sendmmsg. */
+	int (*tx_hook)(struct prober *p, unsigned si, struct mmsghdr *mh, unsigned n);
 	uint64_t rx_not_ours, rx_bad, rx_drops;	/* rx_drops: receive buffer full */
 	uint8_t *buf;		/* packet buffer */
 	struct txbatch *txb;	/* AF_PACKET probes waiting for one sendmmsg */
@@ -133,6 +150,22 @@ int prober_init(struct prober *p, struct probe_conf *conf);
 /* Run until stopped (signal, or one-shot done). Return: 0, or -1. */
 int prober_loop(struct prober *p);
 void prober_free(struct prober *p);
+
+/*
+ * The parts of prober_init the scheduler tests drive without sockets:
+ * prober_alloc sets up tunnels and targets for @conf (no devices, no
+ * sockets); after each tunnel's sock is set, prober_sched_init gives every
+ * target its phase and each socket its pace and builds the heap, with
+ * the first probes due from @now on. Return: 0, or -1 (logged).
+ */
+int prober_alloc(struct prober *p, struct probe_conf *conf, uint64_t now);
+void prober_sched_init(struct prober *p, uint64_t now);
+/* One wakeup at monotonic @now: decide due timeouts, send due probes
+ * within the devices' pace, flush the batch. */
+void prober_run_due(struct prober *p, uint64_t now);
+/* Match the received @rx on socket @si (a probe reply or not). */
+void prober_handle_reply(struct prober *p, unsigned si, const struct probe_rx *rx,
+			 uint64_t now);
 
 /* steer.c: route ownership. Return: 0, or -1 (logged). */
 int steer_init(struct prober *p);

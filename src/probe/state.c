@@ -76,10 +76,12 @@ static void put_tunnel(struct prober *p, struct wbuf *b, const struct ptunnel *t
 	rttwin_stats(&t->stats, now_ms, &st);
 	put_stats(b, &st);
 	wbuf_printf(b, ",\"counters\":{\"tx\":%llu,\"tx_errors\":%llu,\"rx_ok\":%llu,"
-		    "\"forged\":%llu,\"stale\":%llu,\"wrong_iface\":%llu}",
+		    "\"forged\":%llu,\"stale\":%llu,\"wrong_iface\":%llu,\"tx_paced\":%llu,"
+		    "\"tx_skipped\":%llu}",
 		    (unsigned long long)t->tx, (unsigned long long)t->tx_err,
 		    (unsigned long long)t->rx_ok, (unsigned long long)t->rx_forged,
-		    (unsigned long long)t->rx_stale, (unsigned long long)t->rx_wrong_iface);
+		    (unsigned long long)t->rx_stale, (unsigned long long)t->rx_wrong_iface,
+		    (unsigned long long)t->tx_paced, (unsigned long long)t->tx_skipped);
 	wbuf_printf(b, ",\"slo\":{\"objective_pct\":%g,\"short_pct\":", c->slo_ppm / 10000.0);
 	put_num(b, t->slo_short_pct);
 	wbuf_puts_lit(b, ",\"long_pct\":");

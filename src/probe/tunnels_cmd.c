@@ -93,18 +93,18 @@ int tunnels_main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "wanscope tunnels: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "wanscope: tunnels: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
 	root = json_load_file(path, 0, &err);
 	if (!root) {
-		fprintf(stderr, "wanscope tunnels: %s: %s (is the prober running? start it with "
+		fprintf(stderr, "wanscope: tunnels: %s: %s (is the prober running? start it with "
 			"'wanscope probe --config FILE')\n", path, err.text);
 		return EXIT_FAIL;
 	}
 	tuns = json_object_get(root, "tunnels");
 	if (!json_is_array(tuns)) {
-		fprintf(stderr, "wanscope tunnels: %s: no \"tunnels\" array\n", path);
+		fprintf(stderr, "wanscope: tunnels: %s: no \"tunnels\" array\n", path);
 		json_decref(root);
 		return EXIT_FAIL;
 	}

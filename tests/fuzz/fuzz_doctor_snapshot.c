@@ -17,11 +17,18 @@ static const char links[] =
 	"{\"ifindex\":3,\"ifname\":\"eth1\",\"flags\":[\"UP\"]}]";
 static const char addrs[] =
 	"[{\"ifindex\":2,\"ifname\":\"eth0\",\"addr_info\":[{\"family\":\"inet\",\"local\":\"10.0.0.2\",\"prefixlen\":24}]},"
-	"{\"ifindex\":3,\"ifname\":\"eth1\",\"addr_info\":[{\"family\":\"inet\",\"local\":\"10.0.1.2\",\"prefixlen\":24}]}]";
+	"{\"ifindex\":3,\"ifname\":\"eth1\",\"addr_info\":[{\"family\":\"inet\",\"local\":\"10.0.1.2\",\"prefixlen\":24},"
+	"{\"family\":\"inet6\",\"local\":\"2001:db8:1::2\",\"prefixlen\":64}]}]";
 static const char routes[] =
 	"[{\"dst\":\"default\",\"gateway\":\"10.0.0.1\",\"dev\":\"eth0\"},"
 	"{\"dst\":\"10.0.1.0/24\",\"dev\":\"eth1\",\"scope\":\"link\",\"prefsrc\":\"10.0.1.2\"},"
 	"{\"type\":\"local\",\"dst\":\"10.0.1.2\",\"dev\":\"eth1\",\"table\":\"local\"}]";
+static const char routes6[] =
+	"[{\"dst\":\"default\",\"gateway\":\"fe80::1\",\"dev\":\"eth0\"},"
+	"{\"dst\":\"2001:db8:1::/64\",\"dev\":\"eth1\"},"
+	"{\"type\":\"local\",\"dst\":\"2001:db8:1::2\",\"dev\":\"eth1\",\"table\":\"local\"}]";
+static const char rules6[] =
+	"[{\"priority\":0,\"src\":\"all\",\"table\":\"local\"},{\"priority\":32766,\"src\":\"all\",\"table\":\"main\"}]";
 static const char rules[] =
 	"[{\"priority\":0,\"src\":\"all\",\"table\":\"local\"},{\"priority\":32766,\"src\":\"all\",\"table\":\"main\"}]";
 
@@ -58,6 +65,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = dr_parse_route_json(&s, routes, sizeof(routes) - 1, 4, "route4", err, sizeof(err));
 	if (r == 0 && data[0] % 8 != 4)
 		r = dr_parse_rule_json(&s, rules, sizeof(rules) - 1, 4, "rule4", err, sizeof(err));
+	if (r == 0 && data[0] % 8 != 3)
+		r = dr_parse_route_json(&s, routes6, sizeof(routes6) - 1, 6, "route6", err, sizeof(err));
+	if (r == 0 && data[0] % 8 != 5)
+		r = dr_parse_rule_json(&s, rules6, sizeof(rules6) - 1, 6, "rule6", err, sizeof(err));
 	if (r == 0 && dr_snap_index(&s, err, sizeof(err)) == 0 && s.naddrs < 64 && s.nrules < 256) {
 		f = malloc(sizeof(*f));
 		if (f) {

@@ -2,7 +2,8 @@
 /*
  * fuzz_export_cache.c - bytes to packets to the exporter (flow cache and
  * encoder) to our own decoder, which must read back every datagram
- * without error and find every packet the exporter accounted.
+ * without error and find every packet the exporter accounted, each record
+ * with the sampling rate the exporter announced.
  *
  * Input: [protocol byte][mtu byte][cache size byte], then packets, each
  * [u16 length][u8 time step in 100 ms units][bytes]. The low bit of the
@@ -18,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct fz {
 	struct flow_decoder *dec;
+	uint32_t rate;			/* the exporter's 1-in-N */
 	uint64_t packets, flow_recs, samples, bad;
 };
 
@@ -31,6 +33,8 @@ static void fz_sink(void *arg, const struct flow_rec *r, size_t n)
 			continue;
 		f->flow_recs++;
 		f->packets += r[i].packets;
+		if (r[i].sampling_rate != f->rate)
+			f->bad++;
 	}
 }
 
@@ -67,6 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	x->cfg.proto = protos[sel % 3];
 	x->cfg.sampling = (sel >> 2) % 4 == 3 ? 3 : 1;
+	f.rate = x->cfg.sampling;
 	x->cfg.active_ms = 60000;
 	x->cfg.idle_ms = 15000;
 	x->cfg.max_flows = 1 + cache % 64;

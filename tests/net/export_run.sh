@@ -16,9 +16,14 @@ export.enable yes
 export.interface $VA
 export.collector udp://127.0.0.1:$port
 export.protocol ipfix
-export.idle-timeout 30s
+export.idle_timeout 30s
 EOC
 "$WANSCOPE" run -n -c "$T/run.conf" || die "config refused"
+# the keys are spelled with underscores; the hyphenated spelling is unknown
+sed 's/^export.idle_timeout/export.idle-timeout/' "$T/run.conf" >"$T/old.conf"
+"$WANSCOPE" run -n -c "$T/old.conf" 2>"$T/old.err" && die "export.idle-timeout accepted"
+grep -q "old.conf:6: unknown option 'export.idle-timeout'" "$T/old.err" ||
+	die "no unknown-option error for export.idle-timeout: $(cat "$T/old.err")"
 capture "$NSA" lo "$T/export.pcap" udp port "$port"
 capture "$NSA" "$VA" "$T/traffic.pcap"
 ip netns exec "$NSA" "$WANSCOPE" run -c "$T/run.conf" 2>"$T/run.log" &

@@ -28,7 +28,8 @@ def vlan(ifname, vid, count, size):
     ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
                      bytes([10, 78, 0, 1]), bytes([10, 78, 0, 2]))
     ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
-    frame = b'\xff' * 6 + src + struct.pack('!HH', 0x8100, vid) + b'\x08\x00' + ip + udp
+    # 802.1p priority 5 (PCP) beside the VLAN id
+    frame = b'\xff' * 6 + src + struct.pack('!HH', 0x8100, 5 << 13 | vid) + b'\x08\x00' + ip + udp
     for _ in range(count):
         s.send(frame)
         time.sleep(0.01)

@@ -23,7 +23,16 @@
 #       [--traffic T.pcap]
 # Counts flow and counter samples with our decoder and with tshark, and
 # checks the announced rate, sequence numbers and sample pools.
+#
+#   export_verify.py sampled --export X.pcap --port P --proto ipfix|nf9
+#       --rate N --stats S [--nfdump DIR]
+# A sampled v9/IPFIX export: our decoder gives every record rate N (from
+# the options record: the data records carry no interval), tshark finds
+# one options template and one options data record (interval N, random)
+# per template refresh, nfdump's counts are ours, times N if nfdump lists
+# the announced sampler (nfdump -E), as they are if it does not.
 import argparse
+import glob
 import collections
 import ipaddress
 import json
@@ -211,11 +220,14 @@ def sflow(a):
                     '-e', 'sflow.flow_sample.sample_pool',
                     '-e', 'sflow.flow_sample.sequence_number',
                     '-e', 'sflow.counters_sample.sequence_number',
-                    '-e', 'sflow_245.header.frame_length'])
+                    '-e', 'sflow_245.header.frame_length',
+                    '-e', 'sflow_245.vlan.in', '-e', 'sflow_245.vlan.out',
+                    '-e', 'sflow_245.pri.in', '-e', 'sflow_245.pri.out'])
     rates, pools, seqs, cseqs, flen = [], [], [], [], []
+    vin, vout, pin, pout = [], [], [], []
     for line in lines:
         v = line.split('\t')
-        for col, lst in zip(v, (rates, pools, seqs, cseqs, flen)):
+        for col, lst in zip(v, (rates, pools, seqs, cseqs, flen, vin, vout, pin, pout)):
             if col:
                 lst += [int(x) for x in col.split(',')]
     check('flow samples: wanscope decode vs tshark', len(fl), len(rates))
@@ -228,6 +240,15 @@ def sflow(a):
     check('sample pools increase', pools == sorted(pools) and len(set(pools)) == len(pools),
           True)
     check('frame lengths: decode vs tshark', sum(r['bytes'] for r in fl), sum(flen))
+    # tagged frames (the test's VLAN 10, priority 5) carry extended switch data
+    tagged = [r for r in fl if r.get('vlan')]
+    check('extended switch records (tshark) = tagged samples (wanscope decode)',
+          len(vin), len(tagged))
+    check('extended switch: VLAN in, out', sorted(set(vin + vout)), [10] if vin else [])
+    check('extended switch: 802.1p priority in, out', sorted(set(pin + pout)),
+          [5] if vin else [])
+    if a.rate == 1 and a.traffic:
+        check('rate 1: every VLAN 10 frame has extended switch data', len(vin), 4)
     if a.stats:
         st = json.load(open(a.stats))
         check('flow samples: exporter stats vs tshark', st['flow_samples'], len(rates))
@@ -329,9 +350,63 @@ def offline(a):
                   if a.proto == 'ipfix' else True, True)
 
 
+def tshark_sets(pcap, port):
+    """Per datagram: the set ids, sampling intervals and algorithms."""
+    out = []
+    for line in tshark(['-r', pcap, '-d', 'udp.port==%d,cflow' % port, '-T', 'fields',
+                        '-e', 'cflow.flowset_id', '-e', 'cflow.sampling_interval',
+                        '-e', 'cflow.sampling_algorithm', '-Y', 'udp.dstport==%d' % port]):
+        v = (line.split('\t') + ['', '', ''])[:3]
+        out.append([[int(x) for x in f.split(',') if x] for f in v])
+    return out
+
+
+def sampled(a):
+    recs = [r for r in decode(a.wanscope, a.export, a.port, a.proto) if r['type'] == 'flow']
+    st = json.load(open(a.stats))
+    print('%d records, %d sampled of %d packets' % (len(recs), st['sampled'], st['packets']))
+    check('records: decoded vs exporter stats', len(recs), st['export_records'])
+    check('sampling rates applied by wanscope decode', sorted({r['sampling_rate'] for r in recs}),
+          [a.rate])
+    pk = sum(r['packets'] for r in recs)
+    by = sum(r['bytes'] for r in recs)
+    check('packets in records (unscaled) vs sampled IP packets', pk,
+          st['sampled'] - st['non_ip'] - st['malformed'])
+    check('1-in-%d: sampled between packets/(3N) and 3*packets/N' % a.rate,
+          st['packets'] / (3 * a.rate) <= st['sampled'] <= 3 * st['packets'] / a.rate, True)
+    opt_tmpl = 3 if a.proto == 'ipfix' else 1
+    sets = tshark_sets(a.export, a.port)
+    ntmpl = sum(ids.count(opt_tmpl) for ids, _, _ in sets)
+    ndata = sum(ids.count(258) for ids, _, _ in sets)
+    intervals = [v for _, iv, _ in sets for v in iv]
+    algos = [v for _, _, al in sets for v in al]
+    print('tshark: %d datagrams, %d options templates, %d options data sets, intervals %s'
+          % (len(sets), ntmpl, ndata, sorted(set(intervals))))
+    check('tshark: options templates (one per refresh, > 1)', ntmpl > 1, True)
+    check('tshark: an options data record with each options template', ndata, ntmpl)
+    check('tshark: options templates lead the datagram with the templates',
+          all(ids.index(opt_tmpl) == 1 for ids, _, _ in sets if opt_tmpl in ids), True)
+    check('tshark: samplingInterval values = options records (none per flow record)',
+          intervals, [a.rate] * ntmpl)
+    check('tshark: samplingAlgorithm 2 (random)', algos, [2] * ntmpl)
+    n, p, b = cflow_totals(a.export, a.port, a.proto)
+    check('tshark cflow packets, bytes vs wanscope decode', (p, b), (pk, by))
+    if a.nfdump:
+        ex = subprocess.run(['nfdump', '-E'] + glob.glob(a.nfdump + '/nfcapd.*'),
+                            capture_output=True, text=True).stdout
+        applied = 'Sampler' in ex
+        print('nfdump -E:', ex.strip().replace('\n', ' | '))
+        n, p, b = nfdump_totals(a.nfdump)
+        scale = a.rate if applied else 1
+        print('nfdump %s the announced sampler' % ('applies' if applied else 'ignores'))
+        check('nfdump records', n, len(recs))
+        check('nfdump packets, bytes vs wanscope decode x %d' % scale, (p, b),
+              (pk * scale, by * scale))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('mode', choices=['flows', 'sflow', 'offline'])
+    ap.add_argument('mode', choices=['flows', 'sflow', 'offline', 'sampled'])
     ap.add_argument('--input')
     ap.add_argument('--softflowd')
     ap.add_argument('--sfport', type=int)
@@ -350,7 +425,7 @@ def main():
     ap.add_argument('--ifindex', type=int, default=0)
     ap.add_argument('--wanscope', required=True)
     a = ap.parse_args()
-    {'flows': flows, 'sflow': sflow, 'offline': offline}[a.mode](a)
+    {'flows': flows, 'sflow': sflow, 'offline': offline, 'sampled': sampled}[a.mode](a)
     sys.exit(1 if fail else 0)
 
 

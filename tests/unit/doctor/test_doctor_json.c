@@ -134,6 +134,103 @@ static void test_tolerant(void **state)
 	dr_snap_free(&s);
 }
 
+/* Reverse-path rules in the forms nft 1.0 prints: which ones count, with
+ * which family, strictness and mark; look-alikes that do not. */
+static void test_nft_rpf_forms(void **state)
+{
+	static const char nft[] =
+		"{\"nftables\":["
+		"{\"chain\":{\"family\":\"ip6\",\"table\":\"t6\",\"name\":\"c\",\"hook\":\"prerouting\"}},"
+		"{\"chain\":{\"family\":\"ip\",\"table\":\"t4\",\"name\":\"c\",\"hook\":\"input\"}},"
+		/* 0: ip6 strict, `oif 0` printed as the string "0" */
+		"{\"rule\":{\"family\":\"ip6\",\"table\":\"t6\",\"chain\":\"c\",\"handle\":2,\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"oif\",\"flags\":[\"saddr\",\"iif\"]}},\"right\":\"0\"}},"
+		"{\"drop\":null}]}},"
+		/* 1: ip6 loose on one interface, one flag as a plain string, counter */
+		"{\"rule\":{\"family\":\"ip6\",\"table\":\"t6\",\"chain\":\"c\",\"handle\":3,\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"meta\":{\"key\":\"iifname\"}},\"right\":\"eth1\"}},"
+		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"oif\",\"flags\":\"saddr\"}},\"right\":false}},"
+		"{\"counter\":{\"packets\":0,\"bytes\":0}},{\"drop\":null}]}},"
+		/* 2: ip loose with mark, input hook, `oif 0` as a number, reject */
+		"{\"rule\":{\"family\":\"ip\",\"table\":\"t4\",\"chain\":\"c\",\"handle\":4,\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"oif\",\"flags\":[\"saddr\",\"mark\"]}},\"right\":0}},"
+		"{\"reject\":null}]}},"
+		/* 3: inet without nfproto: both families */
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"fw\",\"chain\":\"raw_PREROUTING\",\"handle\":5,\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"oif\",\"flags\":[\"saddr\",\"mark\",\"iif\"]}},\"right\":false}},"
+		"{\"drop\":null}]}},"
+		/* not reverse-path drops: != accept, daddr type, accept verdict,
+		 * bridge family, nfproto contradicting the table, oifname result */
+		"{\"rule\":{\"family\":\"ip\",\"table\":\"t4\",\"chain\":\"c\",\"handle\":6,\"expr\":["
+		"{\"match\":{\"op\":\"!=\",\"left\":{\"fib\":{\"result\":\"oif\",\"flags\":[\"saddr\",\"iif\"]}},\"right\":\"0\"}},"
+		"{\"accept\":null}]}},"
+		"{\"rule\":{\"family\":\"ip\",\"table\":\"t4\",\"chain\":\"c\",\"handle\":7,\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"type\",\"flags\":[\"daddr\"]}},\"right\":\"local\"}},"
+		"{\"drop\":null}]}},"
+		"{\"rule\":{\"family\":\"ip\",\"table\":\"t4\",\"chain\":\"c\",\"handle\":8,\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"oif\",\"flags\":[\"saddr\"]}},\"right\":false}},"
+		"{\"accept\":null}]}},"
+		"{\"rule\":{\"family\":\"bridge\",\"table\":\"b\",\"chain\":\"c\",\"handle\":9,\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"oif\",\"flags\":[\"saddr\"]}},\"right\":false}},"
+		"{\"drop\":null}]}},"
+		"{\"rule\":{\"family\":\"ip\",\"table\":\"t4\",\"chain\":\"c\",\"handle\":10,\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"meta\":{\"key\":\"nfproto\"}},\"right\":\"ipv6\"}},"
+		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"oif\",\"flags\":[\"saddr\"]}},\"right\":false}},"
+		"{\"drop\":null}]}},"
+		"{\"rule\":{\"family\":\"ip\",\"table\":\"t4\",\"chain\":\"c\",\"handle\":11,\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"oifname\",\"flags\":[\"saddr\",\"iif\"]}},\"right\":\"\"}},"
+		"{\"drop\":null}]}},"
+		/* 4: in a regular chain, reached from prerouting by jump and goto;
+		 * 5: in a chain that only jumps to itself: no hook */
+		"{\"chain\":{\"family\":\"inet\",\"table\":\"fw2\",\"name\":\"pre\",\"hook\":\"prerouting\"}},"
+		"{\"chain\":{\"family\":\"inet\",\"table\":\"fw2\",\"name\":\"mid\"}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"fw2\",\"chain\":\"pre\",\"expr\":[{\"jump\":{\"target\":\"mid\"}}]}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"fw2\",\"chain\":\"mid\",\"expr\":[{\"goto\":{\"target\":\"rpfilter\"}}]}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"fw2\",\"chain\":\"rpfilter\",\"handle\":20,\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"meta\":{\"key\":\"nfproto\"}},\"right\":\"ipv6\"}},"
+		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"oif\",\"flags\":[\"saddr\",\"iif\"]}},\"right\":false}},"
+		"{\"drop\":null}]}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"fw2\",\"chain\":\"a\",\"expr\":[{\"jump\":{\"target\":\"a\"}}]}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"fw2\",\"chain\":\"a\",\"handle\":21,\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"oif\",\"flags\":[\"saddr\",\"iif\"]}},\"right\":false}},"
+		"{\"drop\":null}]}},"
+		"{\"rule\":{\"family\":\"ip\",\"table\":\"t4\",\"chain\":\"c\",\"handle\":12,\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"fib\":{\"result\":\"oif\",\"flags\":[\"saddr\",\"daddr\"]}},\"right\":false}},"
+		"{\"drop\":null}]}}"
+		"]}";
+	char err[512], buf[200];
+	struct dr_snap s;
+
+	(void)state;
+	dr_snap_init(&s);
+	assert_int_equal(dr_parse_nft_json(&s, nft, sizeof(nft) - 1, "nft.json", err, sizeof(err)), 0);
+	assert_int_equal(s.nnft, 6);
+	assert_string_equal(s.nft[4].chain, "rpfilter");
+	assert_string_equal(s.nft[4].hook, "prerouting");
+	assert_int_equal(s.nft[4].nfproto, 6);
+	assert_string_equal(s.nft[5].chain, "a");
+	assert_string_equal(s.nft[5].hook, "");
+	assert_true(s.nft[0].fib_rpf && s.nft[0].fib_iif && !s.nft[0].fib_mark);
+	assert_int_equal(s.nft[0].nfproto, 6);
+	assert_string_equal(s.nft[0].hook, "prerouting");
+	assert_int_equal(s.nft[0].handle, 2);
+	assert_string_equal(s.nft[0].summary, "fib saddr . iif oif missing drop");
+	assert_true(s.nft[1].fib_rpf && !s.nft[1].fib_iif);
+	assert_string_equal(s.nft[1].iifname, "eth1");
+	assert_string_equal(s.nft[1].summary, "iifname \"eth1\" fib saddr oif missing drop");
+	assert_true(s.nft[2].fib_rpf && !s.nft[2].fib_iif && s.nft[2].fib_mark);
+	assert_int_equal(s.nft[2].nfproto, 4);
+	assert_string_equal(s.nft[2].hook, "input");
+	assert_string_equal(s.nft[2].verdict, "reject");
+	assert_true(s.nft[3].fib_rpf && s.nft[3].fib_iif && s.nft[3].fib_mark);
+	assert_int_equal(s.nft[3].nfproto, 0);
+	assert_string_equal(s.nft[3].hook, "");	/* no chain object: not a base chain */
+	assert_string_equal(dr_nft_rule_name(&s.nft[3], buf, sizeof(buf)), "inet fw raw_PREROUTING handle 5");
+	assert_string_equal(dr_nft_rpf_loose_text(&s.nft[3], buf, sizeof(buf)),
+			    "fib saddr . mark oif missing drop");
+	dr_snap_free(&s);
+}
+
 static void test_missing_dir(void **state)
 {
 	struct dr_snap s;
@@ -151,6 +248,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_tolerant),
+		cmocka_unit_test(test_nft_rpf_forms),
 		cmocka_unit_test(test_missing_dir),
 	};
 

@@ -212,6 +212,95 @@ static void test_policy(void **state)
 	dr_snap_free(&s);
 }
 
+/* firewalld's IPv6 reverse-path rule in a saved `nft -j list ruleset`
+ * (tests/data/doctor/mk-v6rpf.sh): recognised, applied to IPv6 only,
+ * strict, and cured by a `from ADDR` rule; loose and dual-family forms. */
+static void test_v6rpf(void **state)
+{
+	struct dr_findings *f = malloc(sizeof(*f));
+	struct ip_addr c6 = A("3fff::10"), a6 = A("2001:db8:2::2"), c4 = A("203.0.113.10");
+	struct ip_addr a4 = A("172.16.5.4"), ll = A("fe80::1"), a0 = A("2001:db8:1::2");
+	struct dr_nft_rule *rpf = NULL;
+	struct dr_verdict v;
+	struct dr_snap s;
+	char name[200];
+	size_t i, n = 0;
+
+	(void)state;
+	load(&s, "v6rpf");
+	for (i = 0; i < s.nnft; i++)
+		if (s.nft[i].fib_rpf) {
+			rpf = &s.nft[i];
+			n++;
+		}
+	assert_int_equal(n, 1);
+	assert_string_equal(dr_nft_rule_name(rpf, name, sizeof(name)),
+			    "inet firewalld filter_PREROUTING handle 14");
+	assert_string_equal(rpf->hook, "prerouting");
+	assert_true(rpf->fib_iif && rpf->fib_mark);
+	assert_int_equal(rpf->nfproto, 6);
+	assert_string_equal(rpf->summary, "meta nfproto ipv6 fib saddr . mark . iif oif missing drop");
+
+	/* check: eth1's IPv6 address is dropped by the rule, its IPv4 one is
+	 * only asymmetric (the rule is IPv6 only, rp_filter is off) */
+	dr_check(&s, NULL, f);
+	assert_int_equal(f->n, 2);
+	for (i = 0; i < f->n; i++) {
+		assert_string_equal(f->f[i].iface, "eth1");
+		if (f->f[i].addr.family == 6) {
+			assert_string_equal(f->f[i].kind, "nft_rpfilter");
+			assert_int_equal(f->f[i].sev, DR_SEV_ERROR);
+			assert_non_null(strstr(f->f[i].reason, "filter_PREROUTING handle 14"));
+			assert_non_null(strstr(f->f[i].reason, "leaves by eth0"));
+		} else {
+			assert_string_equal(f->f[i].kind, "asymmetric");
+		}
+	}
+	dr_analyze(&s, ifx(&s, "eth1"), &c6, &a6, 58, &v, NULL);
+	assert_ptr_equal(v.nft.rule, rpf);
+	assert_false(v.delivered || v.icmp_answered);
+	assert_string_equal(v.tcp_reason, "nft_rpfilter");
+	assert_true(v.nft.rev_ok);
+	assert_int_equal(v.nft.rev.route->nh[0].ifindex, ifx(&s, "eth0"));
+	/* the input route lookup itself still says local (the kernel agrees) */
+	assert_int_equal(v.in.err, 0);
+	assert_int_equal(v.in.type, RTN_LOCAL);
+	/* a link-local source is looked up on the incoming interface only */
+	dr_analyze(&s, ifx(&s, "eth1"), &ll, &a6, 58, &v, NULL);
+	assert_null(v.nft.rule);
+	assert_true(v.delivered);
+	/* the primary interface passes */
+	dr_analyze(&s, ifx(&s, "eth0"), &c6, &a0, 58, &v, NULL);
+	assert_null(v.nft.rule);
+	assert_true(v.icmp_answered && v.tcp_answered);
+
+	/* loose form: any route back will do */
+	rpf->fib_iif = false;
+	dr_analyze(&s, ifx(&s, "eth1"), &c6, &a6, 58, &v, NULL);
+	assert_null(v.nft.rule);
+	assert_true(v.icmp_answered);
+	assert_string_equal(v.tcp_reason, "asymmetric");
+	rpf->fib_iif = true;
+
+	/* the same rule for both families (inet without nfproto) drops IPv4 too */
+	rpf->nfproto = 0;
+	dr_analyze(&s, ifx(&s, "eth1"), &c4, &a4, 6, &v, NULL);
+	assert_ptr_equal(v.nft.rule, rpf);
+	assert_false(v.icmp_answered);
+	rpf->nfproto = 6;
+
+	/* an input-hook rule is applied after local delivery */
+	snprintf(rpf->hook, sizeof(rpf->hook), "input");
+	dr_analyze(&s, ifx(&s, "eth1"), &c6, &a6, 58, &v, NULL);
+	assert_ptr_equal(v.nft.rule, rpf);
+	snprintf(rpf->hook, sizeof(rpf->hook), "forward");
+	dr_analyze(&s, ifx(&s, "eth1"), &c6, &a6, 58, &v, NULL);
+	assert_null(v.nft.rule);
+	snprintf(rpf->hook, sizeof(rpf->hook), "prerouting");
+	free(f);
+	dr_snap_free(&s);
+}
+
 static void test_conf_eff(void **state)
 {
 	struct dr_snap s;
@@ -238,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_samesubnet),
 		cmocka_unit_test(test_hostzones),
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_v6rpf),
 		cmocka_unit_test(test_conf_eff),
 	};
 

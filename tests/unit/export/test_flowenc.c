@@ -191,6 +191,126 @@ static void test_ipfix_sampled(void **state) { (void)state; roundtrip(FLOW_PROTO
 static void test_nf9(void **state) { (void)state; roundtrip(FLOW_PROTO_NF9, 1, 1400); }
 static void test_nf9_sampled(void **state) { (void)state; roundtrip(FLOW_PROTO_NF9, 64, 8952); }
 
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) << 16 | rd16(p + 2); }
+
+struct sampler_seen {
+	unsigned opt_templates, opt_records;
+	bool field34_in_data_template;
+};
+
+/* Walk the sets of one datagram: options templates, options data (whose
+ * samplingInterval @patch replaces when non-zero), data templates. */
+static void walk_sets(uint8_t *p, size_t len, bool ipfix, uint32_t domain, uint32_t rate,
+		      uint32_t patch, struct sampler_seen *s)
+{
+	size_t off = ipfix ? 16 : 20, k;
+
+	while (off + 4 <= len) {
+		uint16_t id = rd16(p + off), slen = rd16(p + off + 2);
+		uint8_t *b = p + off + 4;
+
+		assert_true(slen >= 4 && off + slen <= len);
+		if (id == (ipfix ? 3 : 1)) {
+			/* one options template: 258, scope, 34/4, 35/1 */
+			assert_int_equal(rd16(b), NFENC_TMPL_OPT);
+			if (ipfix) {
+				assert_int_equal(rd16(b + 2), 3);	/* fields */
+				assert_int_equal(rd16(b + 4), 1);	/* scope fields */
+				assert_int_equal(rd16(b + 6), 149);
+			} else {
+				assert_int_equal(rd16(b + 2), 4);	/* scope bytes */
+				assert_int_equal(rd16(b + 4), 8);	/* option bytes */
+				assert_int_equal(rd16(b + 6), 1);	/* System */
+			}
+			assert_int_equal(rd16(b + 8), 4);
+			assert_int_equal(rd16(b + 10), 34);
+			assert_int_equal(rd16(b + 12), 4);
+			assert_int_equal(rd16(b + 14), 35);
+			assert_int_equal(rd16(b + 16), 1);
+			s->opt_templates++;
+		} else if (id == NFENC_TMPL_OPT) {
+			assert_int_equal(slen, 16);
+			assert_int_equal(rd32(b), domain);
+			assert_int_equal(rd32(b + 4), rate);
+			assert_int_equal(b[8], NFENC_SAMPLING_RANDOM);
+			if (patch) {
+				b[4] = (uint8_t)(patch >> 24);
+				b[5] = (uint8_t)(patch >> 16);
+				b[6] = (uint8_t)(patch >> 8);
+				b[7] = (uint8_t)patch;
+			}
+			s->opt_records++;
+		} else if (id == (ipfix ? 2 : 0)) {
+			for (k = 4; k + 4 <= (size_t)slen - 4; k += 4)
+				if (rd16(b + k) == 34)
+					s->field34_in_data_template = true;
+		}
+		off += slen;
+	}
+}
+
+/*
+ * A sampled export announces its sampler with the templates, at start and
+ * at every refresh, in an options record; data records do not carry the
+ * interval. The decoder applies the options record's rate: change it in
+ * the datagrams and every record follows.
+ */
+static void sampler_options(enum flow_proto proto)
+{
+	bool ipfix = proto == FLOW_PROTO_IPFIX;
+	struct nfenc *e = malloc(sizeof(*e));
+	struct dgrams *d = calloc(1, sizeof(*d));
+	struct nfenc_cfg cfg = { .proto = proto, .domain = 9, .mtu = 512,
+				 .template_refresh_ms = 1000, .sampling = 100,
+				 .boot_ms = 1699999990000 };
+	struct sampler_seen s = { 0 };
+	struct recs *o;
+	unsigned i;
+
+	assert_int_equal(nfenc_init(e, &cfg, out, d), 0);
+	nfenc_tick(e, 1700000000000);
+	for (i = 0; i < 1000; i++) {
+		struct flow_rec r = mkrec(i);
+
+		nfenc_add(e, &r, 1700000000000 + i * 10);	/* 10 s: 10 refreshes */
+	}
+	nfenc_flush(e);
+	for (i = 0; i < d->n; i++)
+		walk_sets(d->p[i], d->len[i], ipfix, 9, 100, 7, &s);
+	assert_true(s.opt_templates >= 10);
+	assert_int_equal(s.opt_records, s.opt_templates);
+	assert_int_equal(e->st.options, s.opt_records);
+	assert_false(s.field34_in_data_template);
+	o = decode_all(d, proto);	/* IPFIX: options records count in the sequence */
+	assert_int_equal(o->n, 1000);
+	for (i = 0; i < o->n; i++)
+		assert_int_equal(o->r[i].sampling_rate, 7);
+	free(o);
+	dgrams_free(d);
+
+	/* unsampled: no options at all */
+	d = calloc(1, sizeof(*d));
+	cfg.sampling = 1;
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(nfenc_init(e, &cfg, out, d), 0);
+	for (i = 0; i < 100; i++) {
+		struct flow_rec r = mkrec(i);
+
+		nfenc_add(e, &r, 1700000000000 + i * 100);
+	}
+	nfenc_flush(e);
+	for (i = 0; i < d->n; i++)
+		walk_sets(d->p[i], d->len[i], ipfix, 9, 1, 0, &s);
+	assert_int_equal(s.opt_templates + s.opt_records, 0);
+	assert_int_equal(e->st.options, 0);
+	dgrams_free(d);
+	free(e);
+}
+
+static void test_ipfix_sampler(void **state) { (void)state; sampler_options(FLOW_PROTO_IPFIX); }
+static void test_nf9_sampler(void **state) { (void)state; sampler_options(FLOW_PROTO_NF9); }
+
 /* The header sequence numbers follow each RFC. */
 static void test_sequence(void **state)
 {
@@ -299,6 +419,11 @@ static void test_sflow(void **state)
 			.header_len = i % 2 ? 200 : 60,
 		};
 
+		if (i % 3 == 0) {	/* extended switch data: the decoder's VLAN */
+			s.has_switch = true;
+			s.src_vlan = s.dst_vlan = 100 + i;
+			s.src_priority = s.dst_priority = i % 8;
+		}
 		sfenc_flow(e, &s, i, 1700000000000 + i);
 		if (i % 25 == 0) {
 			memset(&c, 0, sizeof(c));
@@ -329,6 +454,7 @@ static void test_sflow(void **state)
 		assert_int_equal(r->dst_port, 53);
 		assert_int_equal(r->seq, nflow);
 		assert_int_equal(r->in_if, 5);
+		assert_int_equal(r->vlan, nflow % 3 ? 0 : 100 + nflow);
 		nflow++;
 	}
 	assert_int_equal(nflow, 100);
@@ -345,6 +471,8 @@ int main(void)
 		cmocka_unit_test(test_ipfix_sampled),
 		cmocka_unit_test(test_nf9),
 		cmocka_unit_test(test_nf9_sampled),
+		cmocka_unit_test(test_ipfix_sampler),
+		cmocka_unit_test(test_nf9_sampler),
 		cmocka_unit_test(test_sequence),
 		cmocka_unit_test(test_no_version),
 		cmocka_unit_test(test_sflow),
