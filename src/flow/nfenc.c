@@ -9,8 +9,9 @@
  * options template (v9: scope System; IPFIX: scope observationDomainId)
  * of samplingInterval (34) and samplingAlgorithm (35, 2 = random) and its
  * one options data record, which collectors apply to every data record
- * of the domain (records do not repeat the interval). Records go into a data set of their template; a record of the
- * other IP version closes the set (padded to 4 bytes) and opens another.
+ * of the domain (records do not repeat the interval). Records go into a
+ * data set of their template; a record of the other IP version closes the
+ * set (padded to 4 bytes) and opens another.
  * A record that does not fit in the mtu emits the datagram and opens the
  * next. Sequence numbers follow each RFC: v9 counts export packets, IPFIX
  * counts data records sent before the message. Both are per domain, and
